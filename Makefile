@@ -1,0 +1,51 @@
+# The front door: `make demo` and `make test` work on a fresh machine with Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+
+.PHONY: install demo demo-social test test-fast lint format dev clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole pipeline on bundled demo data and print where the scorecard is.
+demo: install
+	$(BIN)/scorecard run --demo
+
+## The Social Media Scorecard variant of the demo.
+demo-social: install
+	$(BIN)/scorecard run --demo --config orchestration/demo/social_media_scorecard.yml
+
+## Everything CI runs: lint, dbt unit tests and the pytest suite (end-to-end tests included).
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## Skip the slow end-to-end tests while iterating.
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint dbt_project/models
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## The Dagster UI on http://127.0.0.1:3000 (demo data unless SCORECARD_CONFIG is set).
+dev: install
+	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	$(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

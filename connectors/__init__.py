@@ -1,0 +1,47 @@
+"""Source connectors, registered by `type`.
+
+Every sub-package of `connectors` that defines a `Connector` subclass decorated with `@register`
+is discovered on import of the registry, so a new connector needs no edit anywhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from connectors.base import Connector
+
+_REGISTRY: dict[str, type[Connector]] = {}
+_NOT_CONNECTORS = {"base", "landing", "demo", "files"}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    existing = _REGISTRY.get(cls.type)
+    if existing is not None and existing is not cls:
+        raise RuntimeError(f"two connectors claim type {cls.type!r}: {existing} and {cls}")
+    _REGISTRY[cls.type] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Connector]]:
+    """All connector types, discovered from this package's sub-packages."""
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name not in _NOT_CONNECTORS and not mod.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{mod.name}")
+    streams: dict[str, str] = {}
+    for type_, cls in _REGISTRY.items():
+        for s in cls.streams:
+            # dbt reads a stream with one glob over all sources, so names are global
+            if s.name in streams and streams[s.name] != type_:
+                raise RuntimeError(
+                    f"stream {s.name!r} is declared by {streams[s.name]} and {type_}"
+                )
+            streams[s.name] = type_
+    return dict(sorted(_REGISTRY.items()))
+
+
+def connector_for(type_: str) -> type[Connector]:
+    reg = registry()
+    if type_ not in reg:
+        raise KeyError(f"unknown source type {type_!r}; known: {', '.join(reg)}")
+    return reg[type_]

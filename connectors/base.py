@@ -1,0 +1,276 @@
+"""What every connector is made of: a config model, declared streams, and `extract`.
+
+Connectors are plain Python (no Dagster import) so they can be used and tested on their own.
+A connector type registers itself with `@register`; orchestration builds assets from the
+registry, so adding a connector never needs an edit outside `connectors/` and `dbt_project/`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+ENV_PREFIX = "env:"
+
+
+class ConfigError(ValueError):
+    """A configuration problem a person can fix; the message says where and how."""
+
+
+class SecretMissingError(ConfigError):
+    pass
+
+
+def resolve_secret(value: str | None, *, key: str) -> str | None:
+    """Read an `env:NAME` reference from the environment at run time (never earlier)."""
+    if value is None:
+        return None
+    if not value.startswith(ENV_PREFIX):
+        raise ConfigError(
+            f"{key} must be an environment reference like env:NAME, not a literal value"
+        )
+    name = value[len(ENV_PREFIX) :]
+    resolved = os.environ.get(name)
+    if not resolved:
+        raise SecretMissingError(
+            f"{key} refers to environment variable {name}, which is not set; "
+            f"export {name}=... before running"
+        )
+    return resolved
+
+
+def env_reference(value: Any, key: str) -> Any:
+    """Validator body shared by every secret field: the file may only hold `env:NAME`."""
+    if value is None:
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"env:[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(
+            f"{key} is a secret and must be written as env:NAME (the value is read from the "
+            "environment at run time); secrets are never stored in the config file"
+        )
+    return value
+
+
+class SourceConfig(BaseModel):
+    """Keys every source takes. Connector types subclass this with their own keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Unique source name; becomes part of table and asset names.")
+    type: str
+    start_date: date = Field(
+        default=date(2024, 1, 1), description="First day to extract on a first run."
+    )
+    lookback_days: int = Field(
+        default=3, ge=0, le=90, description="Days re-extracted every run (restated data)."
+    )
+    metric_map: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Vendor-neutral metric name -> source metric names summed into it; "
+        "overrides the connector's defaults (platforms rename and retire metrics).",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not IDENTIFIER.match(v):
+            raise ValueError(
+                f"'{v}' is not a valid source name: use lower-case letters, digits and _, "
+                "starting with a letter"
+            )
+        return v
+
+
+class ApiSourceConfig(SourceConfig):
+    """Keys every HTTP API source takes."""
+
+    base_url: str | None = Field(
+        default=None, description="Override of the platform's API address (proxy, local stand-in)."
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive range of local dates."""
+
+    start: date
+    end: date
+
+    def days(self) -> Iterator[date]:
+        d = self.start
+        while d <= self.end:
+            yield d
+            d += timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A declared stream: what it lands, its key and how it is read incrementally."""
+
+    name: str
+    schema: pa.Schema
+    primary_key: tuple[str, ...]
+    cursor: str | None = None  # the local-date column windows are cut on
+    description: str = ""
+
+
+@dataclass
+class Batch:
+    """Records extracted in one go, with the window (or file) they cover."""
+
+    records: pa.Table
+    window: Window | None = None
+    file_name: str | None = None
+    file_hash: str | None = None
+
+
+@dataclass
+class LandedState:
+    """What landing already holds for one source stream (derived from landing itself)."""
+
+    last_window_end: date | None = None
+    file_hashes: frozenset[str] = frozenset()
+
+
+@dataclass
+class ExtractContext:
+    run_date: date
+    state: LandedState = field(default_factory=LandedState)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("connectors"))
+
+    def window_for(self, config: SourceConfig) -> Window:
+        """`[last_window_end - lookback, run_date]`, or from start_date on a first run."""
+        if self.state.last_window_end is None:
+            start = config.start_date
+        else:
+            start = max(
+                config.start_date,
+                self.state.last_window_end - timedelta(days=config.lookback_days),
+            )
+        return Window(min(start, self.run_date), self.run_date)
+
+
+class Connector:
+    """Base class: subclasses declare `type`, `config_model`, `streams` and implement `extract`."""
+
+    type: ClassVar[str]
+    config_model: ClassVar[type[SourceConfig]]
+    streams: ClassVar[tuple[Stream, ...]]
+    # neutral metric name -> source metric names whose values are added into it
+    default_metric_map: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # domain the mapped metrics belong to (web.*, social.*) — None for sources mapped in SQL
+    metric_domain: ClassVar[str | None] = None
+    reads_files: ClassVar[bool] = False
+
+    def __init__(self, config: SourceConfig):
+        self.config = config
+
+    def metric_map(self) -> dict[str, tuple[str, ...]]:
+        if self.config.metric_map is not None:
+            return {k: tuple(v) for k, v in self.config.metric_map.items()}
+        return dict(self.default_metric_map)
+
+    def provided_metrics(self) -> list[MetricDef]:
+        """Metric ids this source feeds (KPIs may only use provided metrics).
+
+        Mapped sources provide `<domain>.<name>` per mapped name; social platforms also
+        provide their own copy, `social.<source>.<name>`. Others override this.
+        """
+        if self.metric_domain is None:
+            return []
+        out = [MetricDef(f"{self.metric_domain}.{n}") for n in self.metric_map()]
+        if self.metric_domain == "social":
+            out += [MetricDef(f"social.{self.config.name}.{n}") for n in self.metric_map()]
+        return out
+
+    @classmethod
+    def stream(cls, name: str) -> Stream:
+        for s in cls.streams:
+            if s.name == name:
+                return s
+        raise KeyError(f"{cls.type} has no stream {name!r}")
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        """Yield the batches of one stream for this run.
+
+        API sources cut `ctx.window_for(config)`; file sources yield one batch per new inbox
+        file and may yield a `connectors.files.BadFileError` for a file that cannot be landed
+        (orchestration quarantines it and fails the run after landing the good files).
+        """
+        raise NotImplementedError(
+            f"source type {self.type!r} has no live extractor in this release; "
+            "run with --demo to use bundled sample data"
+        )
+
+
+def table_from_rows(schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.Table:
+    """Build a table with exactly the stream's columns and types (extra keys are an error)."""
+    names = set(schema.names)
+    for row in rows[:1]:
+        extra = set(row) - names
+        if extra:
+            raise ValueError(f"records carry columns not in the stream schema: {sorted(extra)}")
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def daily_metric_stream(name: str, description: str) -> Stream:
+    """The long shape every social platform lands: account × local day × platform metric."""
+    return Stream(
+        name=name,
+        schema=pa.schema(
+            [
+                pa.field("account_id", pa.string()),
+                pa.field("date", pa.date32()),
+                pa.field("metric", pa.string()),
+                pa.field("value", pa.float64()),
+            ]
+        ),
+        primary_key=("account_id", "date", "metric"),
+        cursor="date",
+        description=description,
+    )
+
+
+class TokenSourceConfig(ApiSourceConfig):
+    """An API source authenticated by one bearer token held in the environment."""
+
+    access_token: str = Field(description="env:NAME of the API token.")
+
+    @field_validator("access_token")
+    @classmethod
+    def _secret(cls, v: str) -> str:
+        return env_reference(v, "access_token")
+
+
+def resolve_path(value: Any, context: Mapping[str, Any] | None) -> Any:
+    """Relative paths in a config file are relative to that file's folder."""
+    from pathlib import Path
+
+    if value is None:
+        return value
+    p = Path(value).expanduser()
+    base = (context or {}).get("base_dir")
+    if not p.is_absolute() and base is not None:
+        p = Path(base) / p
+    return p
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A vendor-neutral metric a configured source provides (unit/additivity when not built in)."""
+
+    metric_id: str
+    unit: str = "count"
+    additivity: str = "sum"

@@ -1,0 +1,157 @@
+"""Demo HubSpot data: leads follow web traffic, deals move through two pipelines whose won/lost
+stages are only recognisable from stage metadata (one pipeline uses numeric stage ids)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
+from connectors.demo.seasonal import level, rng
+
+PIPELINES = [
+    # pipeline_id, pipeline_label, stage_id, stage_label, is_closed, is_won
+    ("default", "Sales pipeline", "appointmentscheduled", "Appointment scheduled", False, False),
+    ("default", "Sales pipeline", "qualifiedtobuy", "Qualified to buy", False, False),
+    ("default", "Sales pipeline", "presentationscheduled", "Presentation scheduled", False, False),
+    ("default", "Sales pipeline", "contractsent", "Contract sent", False, False),
+    ("default", "Sales pipeline", "closedwon", "Closed won", True, True),
+    ("default", "Sales pipeline", "closedlost", "Closed lost", True, False),
+    ("7613042", "Partner deals", "7613043", "Intro call", False, False),
+    ("7613042", "Partner deals", "7613044", "Proposal", False, False),
+    ("7613042", "Partner deals", "7613045", "Signed", True, True),
+    ("7613042", "Partner deals", "7613046", "No deal", True, False),
+]
+
+
+def _stages(pipeline: str) -> tuple[list[str], str, str]:
+    rows = [r for r in PIPELINES if r[0] == pipeline]
+    open_ = [r[2] for r in rows if not r[4]]
+    won = next(r[2] for r in rows if r[5])
+    lost = next(r[2] for r in rows if r[4] and not r[5])
+    return open_, won, lost
+
+
+@dataclass(frozen=True)
+class Deal:
+    deal_id: str
+    pipeline_id: str
+    amount: float
+    created_at: datetime
+    closes_at: datetime
+    won: bool
+
+
+def _at(day: date, g, hour_lo: int = 8, hour_hi: int = 17) -> datetime:
+    seconds = int(g.integers(hour_lo * 3600, hour_hi * 3600))
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+def leads_on(day: date) -> int:
+    return int(
+        rng("crm:leads", day).poisson(
+            level(day, base=24, growth=0.2, noise=0.1, key="crm:leadlevel")
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def deals_created_on(day: date) -> tuple[Deal, ...]:
+    g = rng("crm:deals", day)
+    deals = []
+    for i in range(int(g.poisson(leads_on(day) * 0.12))):
+        pipeline = "7613042" if g.random() < 0.2 else "default"
+        created = _at(day, g)
+        roll = g.random()
+        won = roll < 0.33
+        stalled = roll > 0.88  # long-running deals keep the pipeline value up
+        cycle = g.gamma(4.0, 9.0) + (150 if stalled else 0)
+        amount = float(round(g.lognormal(10.6, 0.5), -2))  # ~ 40k DKK median
+        deals.append(
+            Deal(
+                deal_id=f"{day:%Y%m%d}{i:03d}",
+                pipeline_id=pipeline,
+                amount=amount,
+                created_at=created,
+                closes_at=created + timedelta(days=float(cycle)),
+                won=won,
+            )
+        )
+    return tuple(deals)
+
+
+def _stage_at(deal: Deal, day: date) -> str:
+    open_stages, won_stage, lost_stage = _stages(deal.pipeline_id)
+    if deal.closes_at.date() <= day:
+        return won_stage if deal.won else lost_stage
+    elapsed = (day - deal.created_at.date()).days
+    progress = elapsed / max(1, (deal.closes_at - deal.created_at).days)
+    return open_stages[min(len(open_stages) - 1, int(progress * len(open_stages)))]
+
+
+def _deal_row(deal: Deal, as_of: date) -> dict:
+    closed = deal.closes_at.date() <= as_of
+    return {
+        "deal_id": deal.deal_id,
+        "pipeline_id": deal.pipeline_id,
+        "stage_id": _stage_at(deal, as_of),
+        "amount": deal.amount,
+        "created_at": deal.created_at,
+        "closed_at": deal.closes_at if closed else None,
+        "modified_at": deal.closes_at if closed else deal.created_at,
+    }
+
+
+def hubspot_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+    window = ctx.window_for(config)
+    last_day = ctx.run_date - timedelta(days=1)
+    if window.start > last_day:
+        return
+    window = Window(window.start, last_day)
+    history = list(Window(config.start_date, last_day).days())
+    if stream.name == "deal_pipelines":
+        cols = ("pipeline_id", "pipeline_label", "stage_id", "stage_label", "is_closed", "is_won")
+        rows = [dict(zip(cols, r, strict=True)) for r in PIPELINES]
+    elif stream.name == "contacts":
+        rows = []
+        for day in window.days():
+            g = rng("crm:contacts", day)
+            for i in range(leads_on(day)):
+                created = _at(day, g, 0, 24)
+                rows.append(
+                    {
+                        "contact_id": f"c{day:%Y%m%d}{i:03d}",
+                        "lifecycle_stage": "lead",
+                        "created_at": created,
+                        "modified_at": created,
+                    }
+                )
+    elif stream.name == "deals":
+        # as the search API does: every deal modified within the window, in its current state
+        rows = [
+            row
+            for day in history
+            for deal in deals_created_on(day)
+            if window.start
+            <= (row := _deal_row(deal, last_day))["modified_at"].date()
+            <= window.end
+        ]
+    else:  # open_deal_snapshots: the open deals as they stood at the end of each day
+        rows = [
+            {
+                "snapshot_date": snap,
+                "deal_id": deal.deal_id,
+                "pipeline_id": deal.pipeline_id,
+                "stage_id": _stage_at(deal, snap),
+                "amount": deal.amount,
+            }
+            for day in history
+            for deal in deals_created_on(day)
+            for snap in Window(
+                max(deal.created_at.date(), window.start),
+                min(deal.closes_at.date() - timedelta(days=1), window.end),
+            ).days()
+        ]
+    yield Batch(table_from_rows(stream.schema, rows), window)

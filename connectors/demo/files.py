@@ -1,0 +1,134 @@
+"""Demo export files: a Danish ledger export per month (CSV) and a team sheet per year (XLSX).
+
+They are written into the configured inbox and then read by the real file connectors, so the
+demo exercises the same parser a real user's files go through.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from connectors.base import Window
+from connectors.demo.seasonal import count, level, rng, share
+from connectors.periods import period_bounds
+
+REFUND_MONTH = date(2025, 2, 1)  # a product recall: credit notes exceed a third of sales
+CORRECTED_MONTH = date(2025, 5, 1)  # finance re-exported May with a mistyped posting fixed
+
+
+def _danish_amount(x: float) -> str:
+    """-12345.67 -> '-12.345,67'"""
+    text = f"{abs(x):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return ("-" if x < 0 else "") + text
+
+
+def ledger_lines(month: date, last_day: date) -> list[tuple[date, str, str, float]]:
+    """(booking date, account, text, amount) with revenue booked as negative credits."""
+    lines = []
+    start, end = period_bounds("month", month)
+    for day in Window(start, min(end, last_day)).days():
+        sales = level(day, base=38000, growth=0.24, noise=0.09, key="ledger:shop")
+        lines.append((day, "1010", "Salg webshop", -round(sales, 2)))
+        if day.weekday() == 3:
+            invoice = level(day, base=60000, growth=0.15, noise=0.3, key="ledger:b2b")
+            lines.append((day, "1100", "Faktura B2B", -round(invoice, 2)))
+        if month == REFUND_MONTH and day.day in (10, 17, 24):
+            lines.append((day, "1010", "Kreditnota tilbagekaldelse", round(0.45 * sales * 7, 2)))
+        if day.weekday() == 0:
+            for account, text, base in (
+                ("2710", "Google Ads", 21000),
+                ("2720", "Meta annoncer", 14000),
+                ("2730", "LinkedIn annoncer", 6500),
+            ):
+                lines.append(
+                    (
+                        day,
+                        account,
+                        text,
+                        round(
+                            level(day, base=base, growth=0.12, noise=0.15, key=f"ledger:{account}"),
+                            2,
+                        ),
+                    )
+                )
+        if day.day == 1:
+            lines.append((day, "2750", "Bureau honorar", 45000.00))
+            lines.append((day, "2790", "Marketing værktøjer", 7850.00))
+            lines.append((day, "3010", "Lønninger", 612000.00))  # not a mapped category
+    return lines
+
+
+def write_ledger_exports(inbox: Path, start_date: date, run_date: date) -> list[Path]:
+    """One file per completed month (finance closes a month before exporting it)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    written = []
+    month = start_date.replace(day=1)
+    current = run_date.replace(day=1)
+    while month < current:
+        lines = ledger_lines(month, run_date)
+        written += _write_csv(inbox / f"Posteringer_{month:%Y-%m}.csv", lines)
+        if month == CORRECTED_MONTH:
+            fixed = [
+                (d, a, t, -41250.00 if t == "Faktura B2B" and d.day <= 7 else amt)
+                for d, a, t, amt in lines
+            ]
+            written += _write_csv(inbox / f"Posteringer_{month:%Y-%m}_rettet.csv", fixed)
+        month = period_bounds("month", month)[1] + timedelta(days=1)
+    return written
+
+
+def _write_csv(path: Path, lines) -> list[Path]:
+    if path.exists():  # exports are immutable once dropped
+        return []
+    body = ["Dato;Konto;Tekst;Beløb"] + [
+        f"{d:%d-%m-%Y};{account};{text};{_danish_amount(amount)}"
+        for d, account, text, amount in lines
+    ]
+    path.write_text("\r\n".join(body) + "\r\n", encoding="utf-8-sig")
+    return [path]
+
+
+def team_rows(year: int, last_day: date) -> list[tuple[date, str, float, str | None]]:
+    rows = []
+    for day in Window(date(year, 1, 1), min(date(year, 12, 31), last_day)).days():
+        if day.weekday() == 0:
+            hours = max(0.0, 22 + 6 * float(rng("team:training", day).standard_normal()))
+            rows.append((day, "training_hours", round(hours, 1), None))
+            rows.append((day, "experiments_run", float(count(day, mean=1.6, key="team:exp")), None))
+        if day.day == 15:
+            nps = 100 * (share(day, mean=0.28, spread=0.09, key="team:enps") - 0.0)
+            note = "pulse survey" if day.month % 3 else "quarterly survey"
+            rows.append((day, "employee_nps", round(nps), note))
+    return rows
+
+
+def write_team_sheets(inbox: Path, start_date: date, run_date: date) -> list[Path]:
+    """One workbook per year; the running year's sheet is saved again whenever it grows."""
+    from openpyxl import Workbook
+
+    inbox.mkdir(parents=True, exist_ok=True)
+    last_day = run_date - timedelta(days=1)
+    written = []
+    for year in range(start_date.year, last_day.year + 1):
+        rows = [r for r in team_rows(year, last_day) if r[0] >= start_date]
+        if not rows:
+            continue
+        upto = max(r[0] for r in rows)
+        suffix = "" if upto == date(year, 12, 31) or year < last_day.year else f"_til_{upto}"
+        path = inbox / f"teamtal_{year}{suffix}.xlsx"
+        if path.exists():
+            continue
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Team"
+        ws.append([f"Team metrics {year}"])  # a title row above the header, as people do
+        ws.append([])
+        ws.append(["date", "metric", "value", "note"])
+        for d, metric, value, note in rows:
+            ws.append([d, metric, value, note])
+        tmp = path.with_name(f".{path.name}.tmp")
+        wb.save(tmp)
+        tmp.replace(path)
+        written.append(path)
+    return written

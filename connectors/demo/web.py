@@ -1,0 +1,110 @@
+"""Demo GA4 data: two properties (a content site and a shop)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
+from connectors.demo.seasonal import level, share
+from connectors.periods import PERIOD_GRAINS, periods_touching
+
+# A tracking outage: the tag was removed by a site release and nothing was recorded.
+ZERO_TRAFFIC_DAY = date(2025, 6, 3)
+# GA4 restated a week after processing: it first landed ~12 % low, then was corrected.
+RESTATED_WINDOW = Window(date(2025, 9, 8), date(2025, 9, 14))
+PRELIMINARY_FACTOR = 0.88
+# People come back: a period has fewer users than the sum of its days' users.
+USER_OVERLAP = {"week": 0.82, "month": 0.64, "quarter": 0.52, "year": 0.41}
+METRICS = ("sessions", "engagedSessions", "keyEvents", "totalRevenue", "totalUsers")
+PROFILES = (  # the first property is the content site, the second the shop
+    {"base": 3200.0, "growth": 0.22, "conv": 0.012, "aov": 420.0},
+    {"base": 1400.0, "growth": 0.30, "conv": 0.034, "aov": 780.0},
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def daily_values(property_id: str, index: int, day: date) -> dict[str, float]:
+    if day == ZERO_TRAFFIC_DAY:
+        return dict.fromkeys(METRICS, 0.0)
+    p = PROFILES[index % len(PROFILES)]
+    key = f"ga4:{property_id}"
+    sessions = round(level(day, base=p["base"], growth=p["growth"], noise=0.07, key=key))
+    engaged = round(sessions * share(day, mean=0.61, spread=0.025, key=key + ":eng"))
+    key_events = round(sessions * share(day, mean=p["conv"], spread=0.002, key=key + ":kev"))
+    aov = p["aov"] * share(day, mean=1.0, spread=0.08, key=key + ":aov")
+    users = round(sessions * share(day, mean=0.74, spread=0.02, key=key + ":usr"))
+    return {
+        "sessions": float(sessions),
+        "engagedSessions": float(engaged),
+        "keyEvents": float(key_events),
+        "totalRevenue": round(key_events * aov, 2),
+        "totalUsers": float(users),
+    }
+
+
+FLAGS = {
+    "subject_to_thresholding": False,
+    "data_loss_from_other_row": False,
+    "sampled": False,
+    "currency_code": "DKK",
+    "time_zone": "Europe/Copenhagen",
+}
+
+
+def _daily_rows(config, window: Window, factor: float = 1.0) -> list[dict]:
+    return [
+        {
+            "property_id": pid,
+            "date": day,
+            "metric": metric,
+            "value": round(value * factor, 2),
+            **FLAGS,
+        }
+        for index, pid in enumerate(config.property_ids)
+        for day in window.days()
+        for metric, value in daily_values(pid, index, day).items()
+        if metric in config.daily_metrics
+    ]
+
+
+def _period_rows(config, window: Window) -> list[dict]:
+    """Totals for every period touching the window, counted up to the window's last day."""
+    rows = []
+    for index, pid in enumerate(config.property_ids):
+        for grain in PERIOD_GRAINS:
+            for start, end in periods_touching(grain, window.start, window.end):
+                days = Window(start, min(end, window.end)).days()
+                users = sum(daily_values(pid, index, d)["totalUsers"] for d in days)
+                rows += [
+                    {
+                        "property_id": pid,
+                        "grain": grain,
+                        "period_start": start,
+                        "period_end": end,
+                        "metric": metric,
+                        "value": float(round(users * USER_OVERLAP[grain])),
+                        **FLAGS,
+                    }
+                    for metric in config.period_metrics
+                    if metric == "totalUsers"
+                ]
+    return rows
+
+
+def ga4_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+    window = ctx.window_for(config)
+    last_day = ctx.run_date - timedelta(days=1)  # the run date itself has no data yet
+    if window.start > last_day:
+        return
+    window = Window(window.start, last_day)
+    if stream.name == "daily_metrics":
+        restated = RESTATED_WINDOW
+        if window.start <= restated.start and restated.end <= window.end:
+            # the preliminary numbers GA4 first showed; the full batch after it restates them
+            rows = _daily_rows(config, restated, PRELIMINARY_FACTOR)
+            yield Batch(table_from_rows(stream.schema, rows), restated)
+        yield Batch(table_from_rows(stream.schema, _daily_rows(config, window)), window)
+    elif stream.name == "period_totals":
+        yield Batch(table_from_rows(stream.schema, _period_rows(config, window)), window)

@@ -1,0 +1,195 @@
+"""Finance exports — ledger lines from CSV/XLSX files dropped in an inbox folder."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connectors import register
+from connectors.base import (
+    IDENTIFIER,
+    Batch,
+    Connector,
+    ExtractContext,
+    MetricDef,
+    SourceConfig,
+    Stream,
+    Window,
+    resolve_path,
+)
+from connectors.files import (
+    BadFileError,
+    cell,
+    content_hash,
+    describe_errors,
+    inbox_files,
+    parse_date,
+    parse_number,
+    read_cells,
+)
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+class LedgerColumns(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    date: str = Field(description="Header of the booking-date column.")
+    account: str = Field(description="Header of the account-number column.")
+    amount: str = Field(description="Header of the amount column.")
+    text: str | None = Field(default=None, description="Header of the posting-text column.")
+
+
+class FinanceFilesConfig(SourceConfig):
+    type: Literal["finance_files"] = "finance_files"
+    path: Path = Field(description="Inbox folder (or glob) with *.csv / *.xlsx ledger exports.")
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _relative_to_config(cls, v, info):
+        return resolve_path(v, info.context)
+
+    delimiter: str = Field(default=",", description="CSV field separator.")
+    decimal: str = Field(default=".", description="Decimal separator in amounts.")
+    thousands: str | None = Field(default=None, description="Thousands separator in amounts.")
+    encoding: str = Field(default="utf-8-sig", description="CSV encoding (utf-8-sig, cp1252...).")
+    date_format: str = Field(default="%Y-%m-%d", description="strptime format of booking dates.")
+    columns: LedgerColumns
+    accounts: dict[str, list[str]] = Field(
+        description="Category -> account numbers or ranges ('1000-1999'); "
+        "becomes finance.<category>."
+    )
+    credit_categories: list[str] = Field(
+        default_factory=list,
+        description="Categories booked as negative credits; their sign is flipped.",
+    )
+
+    @field_validator("accounts")
+    @classmethod
+    def _ranges(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for category, ranges in v.items():
+            if not IDENTIFIER.match(category):
+                raise ValueError(f"category '{category}' must match ^[a-z][a-z0-9_]*$")
+            for r in ranges:
+                m = _RANGE.match(str(r))
+                if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+                    raise ValueError(
+                        f"accounts.{category}: '{r}' is not an account number or a range "
+                        "like '1000-1999'"
+                    )
+        return v
+
+    @model_validator(mode="after")
+    def _credit_known(self):
+        unknown = set(self.credit_categories) - set(self.accounts)
+        if unknown:
+            raise ValueError(
+                f"credit_categories {sorted(unknown)} are not categories in accounts "
+                f"({sorted(self.accounts)})"
+            )
+        return self
+
+    def account_ranges(self) -> list[tuple[str, int, int]]:
+        out = []
+        for category, ranges in self.accounts.items():
+            for r in ranges:
+                m = _RANGE.match(str(r))
+                lo = int(m.group(1))
+                out.append((category, lo, int(m.group(2) or lo)))
+        return out
+
+
+LEDGER_LINES = Stream(
+    name="ledger_lines",
+    schema=pa.schema(
+        [
+            pa.field("line_number", pa.int64()),
+            pa.field("booking_date", pa.date32()),
+            pa.field("account", pa.string()),
+            pa.field("amount", pa.float64()),
+            pa.field("text", pa.string()),
+        ]
+    ),
+    primary_key=("_file_hash", "line_number"),
+    cursor="booking_date",
+    description="One row per ledger line of an export file, as exported (signs unchanged).",
+)
+
+
+@register
+class FinanceFiles(Connector):
+    type = "finance_files"
+    config_model = FinanceFilesConfig
+    streams = (LEDGER_LINES,)
+    reads_files = True
+
+    def inbox(self) -> Path:
+        return Path(self.config.path)
+
+    def provided_metrics(self) -> list[MetricDef]:
+        return [MetricDef(f"finance.{c}", unit="currency") for c in self.config.accounts]
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
+        for path in inbox_files(self.inbox()):
+            digest = content_hash(path)
+            if digest in ctx.state.file_hashes:
+                ctx.log.info("%s: already landed (same content), skipped", path.name)
+                continue
+            try:
+                table = parse_ledger(path, self.config)
+            except BadFileError as e:
+                yield e
+                continue
+            dates = table.column("booking_date").to_pylist()
+            yield Batch(
+                records=table,
+                window=Window(min(dates), max(dates)),
+                file_name=path.name,
+                file_hash=digest,
+            )
+
+
+def parse_ledger(path: Path, config: FinanceFilesConfig) -> pa.Table:
+    cols = config.columns
+    required = [cols.date, cols.account, cols.amount] + ([cols.text] if cols.text else [])
+    raw = read_cells(path, required=required, delimiter=config.delimiter, encoding=config.encoding)
+    rows, errors = [], []
+    for i, (_, row) in enumerate(raw.frame.iterrows()):
+        line = raw.line_of(i)
+        try:
+            booking_date = parse_date(cell(row, cols.date), date_format=config.date_format)
+        except ValueError:
+            errors.append(
+                (line, f"date {cell(row, cols.date)!r} does not match {config.date_format!r}")
+            )
+            continue
+        try:
+            amount = parse_number(
+                cell(row, cols.amount), decimal=config.decimal, thousands=config.thousands
+            )
+        except ValueError:
+            errors.append((line, f"amount {cell(row, cols.amount)!r} is not a number"))
+            continue
+        account = str(cell(row, cols.account)).strip()
+        if account.endswith(".0"):  # spreadsheets store account numbers as floats
+            account = account[:-2]
+        if not account:
+            errors.append((line, "account is empty"))
+            continue
+        text = str(cell(row, cols.text)).strip() if cols.text else None
+        rows.append(
+            {
+                "line_number": line,
+                "booking_date": booking_date,
+                "account": account,
+                "amount": amount,
+                "text": text,
+            }
+        )
+    if errors:
+        raise BadFileError(path, describe_errors(errors))
+    return pa.Table.from_pylist(rows, schema=LEDGER_LINES.schema)

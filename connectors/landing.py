@@ -1,0 +1,163 @@
+"""The landing zone: immutable Parquet batches, one file per extracted batch.
+
+Layout: `<landing>/<source>/<stream>/<extracted_at>_<batch_id>.parquet`. Files are written to a
+temporary name and renamed, so a reader never sees half a batch; nothing ever edits a landed file.
+State (what was extracted up to which day, which files were seen) is derived from landing itself
+rather than kept beside it, so it can never disagree with the data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from connectors.base import Batch, LandedState, Stream
+
+METADATA_FIELDS = (
+    pa.field("_source", pa.string(), nullable=False),
+    pa.field("_stream", pa.string(), nullable=False),
+    pa.field("_batch_id", pa.string(), nullable=False),
+    pa.field("_extracted_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("_window_start", pa.date32()),
+    pa.field("_window_end", pa.date32()),
+    pa.field("_file_name", pa.string()),
+    pa.field("_file_hash", pa.string()),
+)
+SCHEMA_DIR = "_schema"
+QUARANTINE_DIR = "_quarantine"
+
+_clock_lock = threading.Lock()
+_last_stamp: datetime | None = None
+
+
+def _extraction_stamp() -> datetime:
+    """A UTC timestamp strictly later than the previous one from this process.
+
+    Staging keeps the newest version of each key by `_extracted_at`; two batches landed in
+    the same microsecond must still have an order.
+    """
+    global _last_stamp
+    with _clock_lock:
+        now = datetime.now(UTC)
+        if _last_stamp is not None and now <= _last_stamp:
+            now = _last_stamp + timedelta(microseconds=1)
+        _last_stamp = now
+        return now
+
+
+def landed_schema(stream: Stream) -> pa.Schema:
+    return pa.schema(list(stream.schema) + list(METADATA_FIELDS))
+
+
+class LandingStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def stream_dir(self, source: str, stream: str) -> Path:
+        return self.root / source / stream
+
+    def stream_glob(self, stream: str) -> str:
+        """Every batch of a stream across all sources (plus its typed, empty schema file)."""
+        return str(self.root / "*" / stream / "*.parquet")
+
+    def ensure_schema_file(self, stream: Stream) -> Path:
+        """Write a zero-row file with the stream's full schema.
+
+        dbt reads each stream with one glob over all sources. With this file the glob always
+        matches and every column has its declared type even before a source has landed
+        anything — an unconfigured source type stages as an empty, typed table.
+        """
+        path = self.root / SCHEMA_DIR / stream.name / "schema.parquet"
+        schema = landed_schema(stream)
+        if path.exists():
+            try:
+                if pq.read_schema(path).equals(schema, check_metadata=False):
+                    return path
+            except (pa.ArrowInvalid, OSError):
+                pass
+        _write_atomic(schema.empty_table(), path)
+        return path
+
+    def write(self, source: str, stream: Stream, batch: Batch) -> tuple[Path, int]:
+        """Land one batch; returns its path and row count."""
+        extracted_at = _extraction_stamp()
+        batch_id = uuid.uuid4().hex[:12]
+        records = batch.records.select(stream.schema.names).cast(stream.schema)
+        n = records.num_rows
+        meta = {
+            "_source": pa.array([source] * n, pa.string()),
+            "_stream": pa.array([stream.name] * n, pa.string()),
+            "_batch_id": pa.array([batch_id] * n, pa.string()),
+            "_extracted_at": pa.array([extracted_at] * n, pa.timestamp("us", tz="UTC")),
+            "_window_start": pa.array(
+                [batch.window.start if batch.window else None] * n, pa.date32()
+            ),
+            "_window_end": pa.array([batch.window.end if batch.window else None] * n, pa.date32()),
+            "_file_name": pa.array([batch.file_name] * n, pa.string()),
+            "_file_hash": pa.array([batch.file_hash] * n, pa.string()),
+        }
+        table = pa.Table.from_arrays(
+            [*records.columns, *meta.values()], schema=landed_schema(stream)
+        )
+        name = f"{extracted_at.strftime('%Y%m%dT%H%M%S%fZ')}_{batch_id}.parquet"
+        path = self.stream_dir(source, stream.name) / name
+        _write_atomic(table, path)
+        return path, n
+
+    def batch_files(self, source: str, stream: str) -> list[Path]:
+        return sorted(self.stream_dir(source, stream).glob("*.parquet"))
+
+    def state(self, source: str, stream: str) -> LandedState:
+        files = self.batch_files(source, stream)
+        if not files:
+            return LandedState()
+        with duckdb.connect() as con:
+            last_end, hashes = con.execute(
+                "select max(_window_end), list(distinct _file_hash) filter (_file_hash is not null)"
+                " from read_parquet(?)",
+                [[str(f) for f in files]],
+            ).fetchall()[0]
+        return LandedState(last_window_end=last_end, file_hashes=frozenset(hashes or []))
+
+    def quarantine(self, path: Path, reason: str) -> Path:
+        """Move a landed file out of the read path, with a reason file; never delete it."""
+        path = Path(path)
+        rel = path.relative_to(self.root)
+        target = self.root / QUARANTINE_DIR / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), target)
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"quarantined_at: {datetime.now(UTC).isoformat()}\n{reason}\n", encoding="utf-8"
+        )
+        return target
+
+    def quarantine_input(self, path: Path, source: str, stream: str, reason: str) -> Path:
+        """Move an input file that cannot be landed (a bad export) next to quarantined batches."""
+        path = Path(path)
+        target = self.root / QUARANTINE_DIR / source / stream / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), target)
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"quarantined_at: {datetime.now(UTC).isoformat()}\nsource file: {path}\n{reason}\n",
+            encoding="utf-8",
+        )
+        return target
+
+    def quarantined(self) -> list[Path]:
+        root = self.root / QUARANTINE_DIR
+        return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".txt"))
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)

@@ -1,0 +1,81 @@
+{#-
+  Keep the newest landed version of each key: restatements and lookback re-extractions
+  land the same key again, and the later extraction wins. `_batch_id` breaks exact ties.
+-#}
+{% macro newest_version(relation, key_columns, order_by="extracted_at desc, batch_id desc") -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by }}
+            ) as version_rank
+        from {{ relation }}
+    ) as ranked
+    where version_rank = 1
+{%- endmacro %}
+
+{#- A UTC timestamp as a calendar date in a named time zone (the zone may be a column). -#}
+{% macro to_local_date(ts, tz) -%}
+    {{ return(adapter.dispatch('to_local_date', 'scorecard')(ts, tz)) }}
+{%- endmacro %}
+
+{% macro default__to_local_date(ts, tz) -%}
+    cast(from_utc_timestamp({{ ts }}, {{ tz }}) as date)
+{%- endmacro %}
+
+{% macro duckdb__to_local_date(ts, tz) -%}
+    cast(timezone({{ tz }}, {{ ts }}) as date)
+{%- endmacro %}
+
+{#- One row per day from start to end inclusive, column `date_day`. -#}
+{% macro date_spine(start_date, end_date) -%}
+    {{ return(adapter.dispatch('date_spine', 'scorecard')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__date_spine(start_date, end_date) -%}
+    select explode(sequence({{ start_date }}, {{ end_date }}, interval 1 day)) as date_day
+{%- endmacro %}
+
+{% macro duckdb__date_spine(start_date, end_date) -%}
+    select cast(unnest(generate_series(
+        cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day
+    )) as date) as date_day
+{%- endmacro %}
+
+{#-
+  The long shape every social platform lands (account × local day × platform metric),
+  staged once for all platforms: rename, cast, newest landing wins.
+-#}
+{% macro stage_daily_account_metrics(source_relation) -%}
+with source as (
+    select * from {{ source_relation }}
+),
+
+renamed as (
+    select
+        _source as source_name,
+        account_id,
+        cast(date as date) as metric_date,
+        metric as source_metric,
+        cast(value as double) as value,
+        _extracted_at as extracted_at,
+        _batch_id as batch_id
+    from source
+),
+
+newest as (
+    {{ newest_version('renamed', ['source_name', 'account_id', 'metric_date', 'source_metric']) }}
+)
+
+select
+    source_name,
+    account_id,
+    metric_date,
+    source_metric,
+    value,
+    extracted_at,
+    batch_id
+from newest
+{%- endmacro %}

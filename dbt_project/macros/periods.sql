@@ -1,0 +1,45 @@
+{#-
+  Calendar periods. Grains: day, week (ISO, Monday), month, quarter, year.
+  `grain` is a column or literal holding the grain name; the CASE keeps it data, not SQL text.
+-#}
+
+{% macro period_grains() -%}
+    {{ return(['week', 'month', 'quarter', 'year']) }}
+{%- endmacro %}
+
+{% macro all_grains() -%}
+    {{ return(['day', 'week', 'month', 'quarter', 'year']) }}
+{%- endmacro %}
+
+{#- First day of the `grain` (a literal) period holding `day`. -#}
+{% macro period_start(grain, day) -%}
+    {%- if grain == 'day' -%}
+        cast({{ day }} as date)
+    {%- else -%}
+        cast({{ dbt.date_trunc(grain, day) }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Last day (inclusive) of the `grain` (a literal) period starting at `start`. -#}
+{% macro period_end(grain, start) -%}
+    {%- if grain == 'day' -%}
+        cast({{ start }} as date)
+    {%- elif grain == 'week' -%}
+        cast({{ dbt.dateadd('day', 6, start) }} as date)
+    {%- elif grain == 'quarter' -%}
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, start)) }} as date)
+    {%- else -%}
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, start)) }} as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Start of the previous period of the same grain; `grain_column` is a column. -#}
+{% macro previous_period_start(grain_column, start) -%}
+    case {{ grain_column }}
+        when 'day' then cast({{ dbt.dateadd('day', -1, start) }} as date)
+        when 'week' then cast({{ dbt.dateadd('day', -7, start) }} as date)
+        when 'month' then cast({{ dbt.dateadd('month', -1, start) }} as date)
+        when 'quarter' then cast({{ dbt.dateadd('month', -3, start) }} as date)
+        when 'year' then cast({{ dbt.dateadd('year', -1, start) }} as date)
+    end
+{%- endmacro %}

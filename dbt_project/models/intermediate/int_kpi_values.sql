@@ -1,0 +1,107 @@
+/*
+  Each KPI's value for every period of every grain, computed from its definition as data:
+    metric - the metric's value at the grain
+    ratio  - numerator total / denominator total at the grain (ratio of totals, never an
+             average of daily ratios); zero denominator -> no value
+    growth - value / previous period's value - 1
+    change - value - previous period's value
+  then value = raw * scale + offset. previous_value is the KPI's own value one period earlier.
+*/
+with kpis as (
+    select * from {{ ref('stg_scorecard_config__kpis') }}
+),
+
+periods as (
+    select * from {{ ref('int_periods') }}
+),
+
+metric_values as (
+    select * from {{ ref('int_metric_values') }}
+),
+
+kpi_periods as (
+    select
+        kpis.kpi_id,
+        kpis.kpi_type,
+        kpis.metric_id,
+        kpis.numerator_metric_id,
+        kpis.denominator_metric_id,
+        kpis.scale,
+        kpis.value_offset,
+        periods.grain,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
+        periods.is_provisional,
+        {{ previous_period_start('periods.grain', 'periods.period_start') }} as previous_period_start
+    from kpis
+    cross join periods
+),
+
+inputs as (
+    select
+        kpi_periods.*,
+        metric.value as metric_value,
+        previous_metric.value as previous_metric_value,
+        numerator.value as numerator_value,
+        denominator.value as denominator_value
+    from kpi_periods
+    left join metric_values as metric
+        on
+            kpi_periods.metric_id = metric.metric_id
+            and kpi_periods.grain = metric.grain
+            and kpi_periods.period_start = metric.period_start
+    left join metric_values as previous_metric
+        on
+            kpi_periods.metric_id = previous_metric.metric_id
+            and kpi_periods.grain = previous_metric.grain
+            and kpi_periods.previous_period_start = previous_metric.period_start
+    left join metric_values as numerator
+        on
+            kpi_periods.numerator_metric_id = numerator.metric_id
+            and kpi_periods.grain = numerator.grain
+            and kpi_periods.period_start = numerator.period_start
+    left join metric_values as denominator
+        on
+            kpi_periods.denominator_metric_id = denominator.metric_id
+            and kpi_periods.grain = denominator.grain
+            and kpi_periods.period_start = denominator.period_start
+),
+
+valued as (
+    select
+        *,
+        (
+            case kpi_type
+                when 'metric' then metric_value
+                when 'ratio'
+                    then case when denominator_value <> 0 then numerator_value / denominator_value end
+                when 'growth'
+                    then case
+                        when previous_metric_value <> 0 then metric_value / previous_metric_value - 1
+                    end
+                when 'change' then metric_value - previous_metric_value
+            end
+        ) * scale + value_offset as kpi_value
+    from inputs
+)
+
+select
+    current_period.kpi_id,
+    current_period.grain,
+    current_period.period_start,
+    current_period.period_end,
+    current_period.is_complete,
+    current_period.is_provisional,
+    current_period.kpi_value as value,
+    previous_period.kpi_value as previous_value,
+    case
+        when previous_period.kpi_value <> 0
+            then current_period.kpi_value / previous_period.kpi_value - 1
+    end as change_pct
+from valued as current_period
+left join valued as previous_period
+    on
+        current_period.kpi_id = previous_period.kpi_id
+        and current_period.grain = previous_period.grain
+        and current_period.previous_period_start = previous_period.period_start

@@ -1,0 +1,93 @@
+/*
+  CRM metrics per local day (crm.*). Event counts are dense: a day inside the extracted range
+  with no new lead or closed deal is 0, not missing. Won/lost comes from stage metadata.
+  crm.pipeline_value is a stock: the open deals' amount on each snapshot day.
+*/
+with contacts as (
+    select * from {{ ref('stg_hubspot__contacts') }}
+),
+
+deals as (
+    select * from {{ ref('stg_hubspot__deals') }}
+),
+
+stages as (
+    select * from {{ ref('stg_hubspot__deal_stages') }}
+),
+
+snapshots as (
+    select * from {{ ref('stg_hubspot__open_deal_snapshots') }}
+),
+
+closed_deals as (
+    select
+        deals.closed_date,
+        deals.amount,
+        stages.is_won,
+        {{ dbt.datediff('deals.created_date', 'deals.closed_date', 'day') }} as days_open
+    from deals
+    inner join stages
+        on
+            deals.source_name = stages.source_name
+            and deals.pipeline_id = stages.pipeline_id
+            and deals.stage_id = stages.stage_id
+    where stages.is_closed and deals.closed_date is not null
+),
+
+events as (
+    select 'crm.leads_created' as metric_id, created_date as metric_date, 1.0 as value
+    from contacts
+    union all
+    select 'crm.deals_won', closed_date, 1.0 from closed_deals where is_won
+    union all
+    select 'crm.deals_lost', closed_date, 1.0 from closed_deals where not is_won
+    union all
+    select 'crm.won_revenue', closed_date, coalesce(amount, 0) from closed_deals where is_won
+    union all
+    select 'crm.days_to_close', closed_date, days_open from closed_deals where is_won
+),
+
+event_metrics as (
+    select metric_id from (
+        values
+        ('crm.leads_created'), ('crm.deals_won'), ('crm.deals_lost'),
+        ('crm.won_revenue'), ('crm.days_to_close')
+    ) as ids (metric_id)
+),
+
+days as (
+    {{ date_spine(
+        "(select min(created_date) from contacts)",
+        "(select max(window_end) from contacts)"
+    ) }}
+),
+
+daily_events as (
+    select metric_id, metric_date, sum(value) as value
+    from events
+    group by metric_id, metric_date
+),
+
+dense as (
+    select
+        event_metrics.metric_id,
+        days.date_day as metric_date,
+        coalesce(daily_events.value, 0) as value
+    from days
+    cross join event_metrics
+    left join daily_events
+        on
+            event_metrics.metric_id = daily_events.metric_id
+            and days.date_day = daily_events.metric_date
+)
+
+select metric_id, metric_date, value from dense
+
+union all
+
+select
+    'crm.pipeline_value' as metric_id,
+    snapshot_date as metric_date,
+    sum(amount) as value
+from snapshots
+group by snapshot_date

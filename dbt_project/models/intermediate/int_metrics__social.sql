@@ -1,0 +1,46 @@
+-- Social metrics per local day: summed across platforms (social.<name>) and kept per
+-- platform (social.<source>.<name>). Several platform metrics may add into one
+-- (LinkedIn engagements = clicks + likes + comments + shares).
+with platforms as (
+    select source_name, metric_date, source_metric, value
+    from {{ ref('stg_facebook_page__page_insights') }}
+    union all
+    select source_name, metric_date, source_metric, value
+    from {{ ref('stg_instagram__account_insights') }}
+    union all
+    select source_name, metric_date, source_metric, value
+    from {{ ref('stg_linkedin_page__organization_statistics') }}
+),
+
+metric_map as (
+    select * from {{ ref('stg_scorecard_config__source_metric_maps') }}
+),
+
+per_platform as (
+    select
+        platforms.source_name,
+        metric_map.metric_id,
+        platforms.metric_date,
+        sum(platforms.value) as value
+    from platforms
+    inner join metric_map
+        on
+            platforms.source_name = metric_map.source_name
+            and platforms.source_metric = metric_map.source_metric
+    group by platforms.source_name, metric_map.metric_id, platforms.metric_date
+)
+
+select
+    metric_id,
+    metric_date,
+    sum(value) as value
+from per_platform
+group by metric_id, metric_date
+
+union all
+
+select
+    {{ dbt.concat(["'social.'", "source_name", "'.'", "substring(metric_id, 8)"]) }} as metric_id,
+    metric_date,
+    value
+from per_platform

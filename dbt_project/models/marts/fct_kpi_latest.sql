@@ -1,0 +1,19 @@
+-- ★ scorecard.latest: per KPI and grain, the newest complete period of kpi_values.
+with kpi_values as (
+    select * from {{ ref('fct_kpi_values') }}
+),
+
+newest as (
+    select kpi_id, grain, max(period_start) as period_start
+    from kpi_values
+    where is_complete
+    group by kpi_id, grain
+)
+
+select kpi_values.*
+from kpi_values
+inner join newest
+    on
+        kpi_values.kpi_id = newest.kpi_id
+        and kpi_values.grain = newest.grain
+        and kpi_values.period_start = newest.period_start

@@ -1,0 +1,36 @@
+-- One row per GA4 source, property, day (property time zone) and GA4 metric; newest landing wins.
+with source as (
+    select * from {{ source('ga4', 'daily_metrics') }}
+),
+
+renamed as (
+    select
+        _source as source_name,
+        property_id,
+        cast(date as date) as metric_date,
+        metric as source_metric,
+        cast(value as double) as value,
+        coalesce(subject_to_thresholding, false) as subject_to_thresholding,
+        coalesce(data_loss_from_other_row, false) as data_loss_from_other_row,
+        coalesce(sampled, false) as sampled,
+        _extracted_at as extracted_at,
+        _batch_id as batch_id
+    from source
+),
+
+newest as (
+    {{ newest_version('renamed', ['source_name', 'property_id', 'metric_date', 'source_metric']) }}
+)
+
+select
+    source_name,
+    property_id,
+    metric_date,
+    source_metric,
+    value,
+    subject_to_thresholding,
+    data_loss_from_other_row,
+    sampled,
+    extracted_at,
+    batch_id
+from newest

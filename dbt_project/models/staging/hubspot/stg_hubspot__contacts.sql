@@ -1,0 +1,38 @@
+-- One row per contact (newest landed version). Landing holds no personal data by design.
+with source as (
+    select * from {{ source('hubspot', 'contacts') }}
+),
+
+run_context as (
+    select timezone from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+renamed as (
+    select
+        source._source as source_name,
+        source.contact_id,
+        source.lifecycle_stage,
+        source.created_at,
+        source.modified_at,
+        {{ to_local_date('source.created_at', 'run_context.timezone') }} as created_date,
+        source._window_end as window_end,
+        source._extracted_at as extracted_at,
+        source._batch_id as batch_id
+    from source
+    cross join run_context
+),
+
+newest as (
+    {{ newest_version('renamed', ['source_name', 'contact_id']) }}
+)
+
+select
+    source_name,
+    contact_id,
+    lifecycle_stage,
+    created_at,
+    modified_at,
+    created_date,
+    window_end,
+    extracted_at
+from newest

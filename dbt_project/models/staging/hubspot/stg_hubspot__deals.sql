@@ -1,0 +1,44 @@
+-- One row per deal (newest landed version), with dates in the business time zone.
+with source as (
+    select * from {{ source('hubspot', 'deals') }}
+),
+
+run_context as (
+    select timezone from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+renamed as (
+    select
+        source._source as source_name,
+        source.deal_id,
+        source.pipeline_id,
+        source.stage_id,
+        cast(source.amount as double) as amount,
+        source.created_at,
+        source.closed_at,
+        source.modified_at,
+        {{ to_local_date('source.created_at', 'run_context.timezone') }} as created_date,
+        {{ to_local_date('source.closed_at', 'run_context.timezone') }} as closed_date,
+        source._extracted_at as extracted_at,
+        source._batch_id as batch_id
+    from source
+    cross join run_context
+),
+
+newest as (
+    {{ newest_version('renamed', ['source_name', 'deal_id']) }}
+)
+
+select
+    source_name,
+    deal_id,
+    pipeline_id,
+    stage_id,
+    amount,
+    created_at,
+    closed_at,
+    modified_at,
+    created_date,
+    closed_date,
+    extracted_at
+from newest

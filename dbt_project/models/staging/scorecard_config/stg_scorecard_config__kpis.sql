@@ -1,0 +1,22 @@
+select
+    cast(kpi_id as varchar) as kpi_id,
+    cast(name as varchar) as kpi_name,
+    cast(description as varchar) as description,
+    cast(objective_id as varchar) as objective_id,
+    cast(perspective as varchar) as perspective,
+    cast(kpi_type as varchar) as kpi_type,
+    cast(metric_id as varchar) as metric_id,
+    cast(numerator_metric_id as varchar) as numerator_metric_id,
+    cast(denominator_metric_id as varchar) as denominator_metric_id,
+    cast(scale as double) as scale,
+    cast(value_offset as double) as value_offset,
+    cast(unit as varchar) as unit,
+    cast(direction as varchar) as direction,
+    cast(amber_from as double) as amber_from,
+    cast(weight as double) as weight,
+    cast(owner as varchar) as owner,
+    actions,
+    cast(valid_low as double) as valid_low,
+    cast(valid_high as double) as valid_high,
+    cast(position as integer) as position
+from {{ source('scorecard_config', 'kpis') }}

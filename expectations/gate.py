@@ -1,0 +1,206 @@
+"""Run suites with Great Expectations on DataFrames read from DuckDB.
+
+GX's SQL path does not work with DuckDB (it closes the connection before reading results and
+reports every expectation as failed), so each suite's rows are read with DuckDB and validated
+as a pandas DataFrame — see docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from expectations.suites import Suite
+
+log = logging.getLogger(__name__)
+EXAMPLES = 20
+
+
+@dataclass
+class Outcome:
+    expectation: str
+    column: str | None
+    success: bool
+    observed: Any = None
+    unexpected_count: int | None = None
+    examples: list[Any] = field(default_factory=list)
+    error: str | None = None
+
+    def describe(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        if self.error:
+            return f"{self.expectation}{where} raised: {self.error}"
+        detail = []
+        if self.unexpected_count:
+            detail.append(f"{self.unexpected_count} unexpected")
+        if self.observed is not None:
+            detail.append(f"observed {self.observed}")
+        if self.examples:
+            detail.append(f"e.g. {self.examples[:3]}")
+        return f"{self.expectation}{where}: " + (", ".join(detail) or "failed")
+
+
+@dataclass
+class SuiteResult:
+    suite: Suite
+    evaluated: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    error: str | None = None
+    rows: int = 0
+    bad_files: set[str] = field(default_factory=set)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    @property
+    def success(self) -> bool:
+        return self.error is None and self.evaluated > 0 and not self.failed
+
+    def summary(self) -> str:
+        if self.error:
+            return f"suite {self.suite.name} raised: {self.error}"
+        if self.evaluated == 0:
+            return (
+                f"suite {self.suite.name} evaluated no expectations (a gate must check something)"
+            )
+        if self.failed:
+            return f"suite {self.suite.name}: {len(self.failed)} of {self.evaluated} failed: " + (
+                "; ".join(o.describe() for o in self.failed)
+            )
+        return f"suite {self.suite.name}: {self.evaluated} expectations passed on {self.rows} rows"
+
+
+@dataclass
+class GateResult:
+    results: list[SuiteResult]
+
+    @property
+    def success(self) -> bool:
+        return bool(self.results) and all(r.success for r in self.results)
+
+    @property
+    def passed(self) -> int:
+        return sum(r.evaluated - len(r.failed) for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(len(r.failed) + (1 if r.error or r.evaluated == 0 else 0) for r in self.results)
+
+    def failures(self) -> list[SuiteResult]:
+        return [r for r in self.results if not r.success]
+
+
+@functools.cache
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    return context, context.data_sources.add_pandas("scorecard")
+
+
+def connect_read_only(suite: Suite) -> duckdb.DuckDBPyConnection:
+    """The warehouse read-only (closed right after reading), or an in-memory DuckDB."""
+    if suite.database is None:
+        return duckdb.connect()
+    return duckdb.connect(str(suite.database), read_only=True)
+
+
+def run_suites(
+    suites: Iterable[Suite],
+    connect: Callable[[Suite], duckdb.DuckDBPyConnection] = connect_read_only,
+) -> GateResult:
+    """Validate every suite; one suite's failure or exception never stops the others."""
+    return GateResult([_run_one(s, connect) for s in suites])
+
+
+def _run_one(suite: Suite, connect) -> SuiteResult:
+    result = SuiteResult(suite)
+    try:
+        with connect(suite) as con:
+            frame = con.execute(suite.query, suite.params).df()
+        result.rows = len(frame)
+        result.evaluated, result.outcomes, result.bad_files = _validate(suite, frame)
+    except Exception as e:  # a suite that raises fails the gate, with its reason
+        result.error = f"{type(e).__name__}: {e}"
+        log.debug("suite %s raised:\n%s", suite.name, traceback.format_exc())
+    return result
+
+
+def _validate(suite: Suite, frame) -> tuple[int, list[Outcome], set[str]]:
+    import great_expectations as gx
+
+    _, datasource = _context()
+    asset_name = suite.name.replace(".", "__")
+    try:
+        asset = datasource.get_asset(asset_name)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(name=asset_name)
+    try:
+        batch_definition = asset.get_batch_definition("all")
+    except KeyError:
+        batch_definition = asset.add_batch_definition_whole_dataframe("all")
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    gx_suite = gx.ExpectationSuite(name=asset_name, expectations=suite.build_expectations())
+    index_columns = [c for c in suite.index_columns if c in frame.columns]
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE" if suite.quarantine_by_file else "SUMMARY",
+        "partial_unexpected_count": EXAMPLES,
+    }
+    if index_columns:
+        result_format["unexpected_index_column_names"] = index_columns
+    validation = batch.validate(gx_suite, result_format=result_format)
+    outcomes, bad_files = [], set()
+    for r in validation.results:
+        config = r.expectation_config
+        error = _exception_message(r.exception_info)
+        res = r.result or {}
+        index_rows = res.get("unexpected_index_list") or res.get("partial_unexpected_index_list")
+        examples = (index_rows or res.get("partial_unexpected_list") or [])[:EXAMPLES]
+        if suite.quarantine_by_file and not r.success:
+            bad_files |= {row["_file"] for row in (index_rows or []) if "_file" in row}
+        outcomes.append(
+            Outcome(
+                expectation=config.type,
+                column=config.kwargs.get("column") or config.kwargs.get("column_list"),
+                success=bool(r.success) and error is None,
+                observed=res.get("observed_value"),
+                unexpected_count=res.get("unexpected_count"),
+                examples=[_plain(e) for e in examples],
+                error=error,
+            )
+        )
+    return validation.statistics["evaluated_expectations"], outcomes, bad_files
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports exceptions flat or keyed by metric id; return the first message if any."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return info.get("exception_message") or "raised"
+    for nested in info.values():
+        message = _exception_message(nested)
+        if message:
+            return message
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Example rows as JSON-friendly values (numpy scalars, timestamps -> python/str)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""Marketing Scorecard: Dagster code location, configuration and command line."""

@@ -1,0 +1,276 @@
+"""The scorecard catalog as data: the tables dbt joins on (DESIGN §5, "config is data").
+
+KPI definitions, targets and metric maps are written as typed Parquet tables and read by dbt as a
+source. Nothing from the config file is ever pasted into SQL text, so no value can inject SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from connectors import connector_for
+from orchestration.project import METRIC_REGISTRY_SEED
+
+
+@dataclass(frozen=True)
+class RegisteredMetric:
+    metric_id: str
+    domain: str
+    unit: str
+    additivity: str
+    non_negative: bool
+    description: str
+
+
+@functools.cache
+def builtin_metrics() -> dict[str, RegisteredMetric]:
+    """The metric registry seed (dbt_project/seeds/metric_registry.csv)."""
+    with METRIC_REGISTRY_SEED.open(encoding="utf-8") as f:
+        return {
+            r["metric_id"]: RegisteredMetric(
+                r["metric_id"],
+                r["domain"],
+                r["unit"],
+                r["additivity"],
+                r["non_negative"] == "true",
+                r["description"],
+            )
+            for r in csv.DictReader(f)
+        }
+
+
+def known_metrics(config) -> dict[str, RegisteredMetric]:
+    """Every metric the configured sources provide, with unit and additivity.
+
+    Built-in metrics keep the registry's semantics; a per-platform copy (`social.<source>.x`)
+    inherits them from `social.x`; anything else uses what its connector declares.
+    """
+    builtin = builtin_metrics()
+    out: dict[str, RegisteredMetric] = {}
+    for source in config.sources:
+        for m in connector_for(source.type)(source).provided_metrics():
+            parts = m.metric_id.split(".")
+            base = builtin.get(m.metric_id) or builtin.get(f"{parts[0]}.{parts[-1]}")
+            if base is not None:
+                out[m.metric_id] = RegisteredMetric(
+                    m.metric_id,
+                    base.domain,
+                    base.unit,
+                    base.additivity,
+                    base.non_negative,
+                    base.description + (f" ({source.name})" if len(parts) > 2 else ""),
+                )
+            else:
+                out[m.metric_id] = RegisteredMetric(
+                    m.metric_id,
+                    parts[0],
+                    m.unit,
+                    m.additivity,
+                    False,
+                    f"{parts[-1].replace('_', ' ')} from {source.name}",
+                )
+    return out
+
+
+def target_rows(kpi) -> list[dict]:
+    rows = []
+    for effective_from, grains in kpi.target_entries():
+        for grain, value in grains.items():
+            ranged = isinstance(value, list)
+            rows.append(
+                {
+                    "kpi_id": kpi.id,
+                    "effective_from": effective_from,
+                    "grain": grain,
+                    "target": None if ranged else float(value),
+                    "target_low": float(value[0]) if ranged else None,
+                    "target_high": float(value[1]) if ranged else None,
+                }
+            )
+    return rows
+
+
+def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table]:
+    perspectives = config.perspective_list()
+    objective_perspective = {o.id: o.perspective for o in config.objectives}
+    tables: dict[str, list[dict]] = {
+        "perspectives": [
+            {"perspective_id": p.id, "name": p.name, "position": i}
+            for i, p in enumerate(perspectives)
+        ],
+        "objectives": [
+            {
+                "objective_id": o.id,
+                "perspective": o.perspective,
+                "name": o.name,
+                "description": o.description,
+                "drives": list(o.drives),
+                "position": i,
+            }
+            for i, o in enumerate(config.objectives)
+        ],
+        "kpis": [
+            {
+                "kpi_id": k.id,
+                "name": k.name,
+                "description": k.description,
+                "objective_id": k.objective,
+                "perspective": objective_perspective[k.objective],
+                "kpi_type": k.type,
+                "metric_id": k.metric,
+                "numerator_metric_id": k.numerator,
+                "denominator_metric_id": k.denominator,
+                "scale": k.scale,
+                "value_offset": k.offset,
+                "unit": k.unit,
+                "direction": k.direction,
+                "amber_from": k.amber_from,
+                "weight": k.weight,
+                "owner": k.owner,
+                "actions": list(k.actions),
+                "valid_low": k.valid_range[0] if k.valid_range else None,
+                "valid_high": k.valid_range[1] if k.valid_range else None,
+                "position": i,
+            }
+            for i, k in enumerate(config.kpis)
+        ],
+        "kpi_targets": [row for k in config.kpis for row in target_rows(k)],
+        "metrics": [vars(m) for m in known_metrics(config).values()],
+        "source_metric_map": [
+            {
+                "source_name": s.name,
+                "source_type": s.type,
+                "metric_id": f"{conn.metric_domain}.{name}",
+                "source_metric": source_metric,
+            }
+            for s in config.sources
+            if (conn := connector_for(s.type)(s)).metric_domain
+            for name, source_metrics in conn.metric_map().items()
+            for source_metric in source_metrics
+        ],
+        "finance_accounts": [
+            {
+                "source_name": s.name,
+                "category": category,
+                "account_from": lo,
+                "account_to": hi,
+                "flip_sign": category in s.credit_categories,
+            }
+            for s in config.sources
+            if s.type == "finance_files"
+            for category, lo, hi in s.account_ranges()
+        ],
+        "run_context": [
+            {
+                "run_id": run_id,
+                "run_date": run_date,
+                "timezone": config.timezone,
+                "currency": config.currency,
+                "provisional_days": config.provisional_days,
+                "framework": config.framework,
+            }
+        ],
+    }
+    return {name: pa.Table.from_pylist(rows, schema=SCHEMAS[name]) for name, rows in tables.items()}
+
+
+_S, _F, _I, _B, _D = pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.date32()
+SCHEMAS = {
+    "perspectives": pa.schema([("perspective_id", _S), ("name", _S), ("position", _I)]),
+    "objectives": pa.schema(
+        [
+            ("objective_id", _S),
+            ("perspective", _S),
+            ("name", _S),
+            ("description", _S),
+            ("drives", pa.list_(_S)),
+            ("position", _I),
+        ]
+    ),
+    "kpis": pa.schema(
+        [
+            ("kpi_id", _S),
+            ("name", _S),
+            ("description", _S),
+            ("objective_id", _S),
+            ("perspective", _S),
+            ("kpi_type", _S),
+            ("metric_id", _S),
+            ("numerator_metric_id", _S),
+            ("denominator_metric_id", _S),
+            ("scale", _F),
+            ("value_offset", _F),
+            ("unit", _S),
+            ("direction", _S),
+            ("amber_from", _F),
+            ("weight", _F),
+            ("owner", _S),
+            ("actions", pa.list_(_S)),
+            ("valid_low", _F),
+            ("valid_high", _F),
+            ("position", _I),
+        ]
+    ),
+    "kpi_targets": pa.schema(
+        [
+            ("kpi_id", _S),
+            ("effective_from", _D),
+            ("grain", _S),
+            ("target", _F),
+            ("target_low", _F),
+            ("target_high", _F),
+        ]
+    ),
+    "metrics": pa.schema(
+        [
+            ("metric_id", _S),
+            ("domain", _S),
+            ("unit", _S),
+            ("additivity", _S),
+            ("non_negative", _B),
+            ("description", _S),
+        ]
+    ),
+    "source_metric_map": pa.schema(
+        [("source_name", _S), ("source_type", _S), ("metric_id", _S), ("source_metric", _S)]
+    ),
+    "finance_accounts": pa.schema(
+        [
+            ("source_name", _S),
+            ("category", _S),
+            ("account_from", _I),
+            ("account_to", _I),
+            ("flip_sign", _B),
+        ]
+    ),
+    "run_context": pa.schema(
+        [
+            ("run_id", _S),
+            ("run_date", _D),
+            ("timezone", _S),
+            ("currency", _S),
+            ("provisional_days", _I),
+            ("framework", _S),
+        ]
+    ),
+}
+
+
+def write_catalog(config, directory: Path, *, run_id: str, run_date: date) -> dict[str, int]:
+    """Write the catalog tables for dbt; returns row counts."""
+    directory.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name, table in catalog_tables(config, run_id=run_id, run_date=run_date).items():
+        tmp = directory / f".{name}.parquet.tmp"
+        pq.write_table(table, tmp)
+        os.replace(tmp, directory / f"{name}.parquet")
+        counts[name] = table.num_rows
+    return counts

@@ -1,0 +1,363 @@
+"""The ★ `scorecard.yml` contract as pydantic models (DESIGN §3)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connectors import registry
+from connectors.base import IDENTIFIER, resolve_path
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+Grain = Literal["day", "week", "month", "quarter", "year"]
+METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+FRAMEWORKS: dict[str, list[tuple[str, str]]] = {
+    "balanced_scorecard": [
+        ("financial", "Financial"),
+        ("customer", "Customer"),
+        ("internal_process", "Internal process"),
+        ("learning_growth", "Learning & growth"),
+    ],
+    "social_media_scorecard": [
+        ("customer", "Customer"),
+        ("organisation", "Organisation"),
+        ("social_media", "Social media"),
+        ("financial", "Financial"),
+    ],
+}
+
+
+def _identifier(v: str, what: str) -> str:
+    if not isinstance(v, str) or not IDENTIFIER.match(v):
+        raise ValueError(
+            f"{what} '{v}' must use lower-case letters, digits and _, starting with a letter"
+        )
+    return v
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(_Model):
+    landing: Path = Field(default=Path("data/landing"), description="Immutable landed batches.")
+    warehouse: Path = Field(
+        default=Path("data/warehouse.duckdb"), description="Working warehouse (dbt builds here)."
+    )
+    work: Path | None = Field(
+        default=None,
+        description="Run artefacts: config snapshot for dbt, gate reports, run log "
+        "(default: a `work` folder next to the warehouse).",
+    )
+
+    @field_validator("landing", "warehouse", "work", mode="before")
+    @classmethod
+    def _relative_to_config(cls, v, info):
+        return resolve_path(v, info.context)
+
+    @property
+    def work_dir(self) -> Path:
+        return self.work or self.warehouse.parent / "work"
+
+
+class Publish(_Model):
+    duckdb: Path = Field(
+        default=Path("data/serving.duckdb"), description="★ The serving file BI tools read."
+    )
+    parquet: Path | None = Field(default=None, description="Folder for one Parquet file per table.")
+    postgres: str | None = Field(default=None, description="env:NAME of a PostgreSQL URL.")
+
+    @field_validator("duckdb", "parquet", mode="before")
+    @classmethod
+    def _relative_to_config(cls, v, info):
+        return resolve_path(v, info.context)
+
+    @field_validator("duckdb")
+    @classmethod
+    def _not_schema_name(cls, v: Path) -> Path:
+        if v.stem.lower() == "scorecard":
+            raise ValueError(
+                f"the serving file may not be named {v.name}: DuckDB would find catalog and "
+                "schema `scorecard` ambiguous; choose another name, e.g. serving.duckdb"
+            )
+        return v
+
+    @field_validator("postgres")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        from connectors.base import env_reference
+
+        return env_reference(v, "publish.postgres")
+
+
+class Schedule(_Model):
+    cron: str = Field(default="0 2 * * *", description="When the nightly refresh runs.")
+    timezone: str | None = Field(default=None, description="Default: the top-level timezone.")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(v):
+            raise ValueError(f"'{v}' is not a cron expression (five fields, e.g. '0 2 * * *')")
+        return v
+
+
+class Perspective(_Model):
+    id: str
+    name: str
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _identifier(v, "perspective id")
+
+
+class Objective(_Model):
+    id: str
+    perspective: str
+    name: str
+    description: str = ""
+    drives: list[str] = Field(default_factory=list, description="Objective ids this one drives.")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _identifier(v, "objective id")
+
+
+Number = float
+Range = Annotated[list[float], Field(min_length=2, max_length=2)]
+GrainTarget = Number | Range
+
+
+class DatedTarget(_Model):
+    from_: date = Field(alias="from")
+    day: GrainTarget | None = None
+    week: GrainTarget | None = None
+    month: GrainTarget | None = None
+    quarter: GrainTarget | None = None
+    year: GrainTarget | None = None
+
+    def grains(self) -> dict[str, GrainTarget]:
+        return {g: getattr(self, g) for g in GRAINS if getattr(self, g) is not None}
+
+
+class GrainTargets(_Model):
+    day: GrainTarget | None = None
+    week: GrainTarget | None = None
+    month: GrainTarget | None = None
+    quarter: GrainTarget | None = None
+    year: GrainTarget | None = None
+
+    def grains(self) -> dict[str, GrainTarget]:
+        return {g: getattr(self, g) for g in GRAINS if getattr(self, g) is not None}
+
+
+class KPI(_Model):
+    id: str
+    name: str
+    description: str = ""
+    objective: str
+    type: Literal["metric", "ratio", "growth", "change"]
+    metric: str | None = Field(default=None, description="For metric, growth and change KPIs.")
+    numerator: str | None = Field(default=None, description="For ratio KPIs.")
+    denominator: str | None = Field(default=None, description="For ratio KPIs.")
+    scale: float = Field(default=1.0, description="Multiplier applied to the raw value.")
+    offset: float = Field(default=0.0, description="Added after scaling (ROMI: -1).")
+    unit: Literal["number", "currency", "percent", "days"] = "number"
+    direction: Literal["higher_is_better", "lower_is_better", "in_range"] = "higher_is_better"
+    target: Number | Range | GrainTargets | list[DatedTarget] | None = None
+    amber_from: float = Field(default=0.9, gt=0, le=1)
+    weight: float = Field(default=1.0, ge=0)
+    owner: str | None = None
+    actions: list[str] = Field(default_factory=list)
+    valid_range: Range | None = Field(
+        default=None, description="Values outside [low, high] mean broken data: the gate fails."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _identifier(v, "KPI id")
+
+    @field_validator("metric", "numerator", "denominator")
+    @classmethod
+    def _metric_id(cls, v: str | None) -> str | None:
+        if v is not None and not METRIC_ID.match(v):
+            raise ValueError(f"'{v}' is not a metric id like web.sessions or manual.training_hours")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.type == "ratio":
+            if not (self.numerator and self.denominator) or self.metric:
+                raise ValueError("a ratio KPI names numerator and denominator (and no metric)")
+        elif not self.metric or self.numerator or self.denominator:
+            raise ValueError(f"a {self.type} KPI names one metric (and no numerator/denominator)")
+        ranged = self.direction == "in_range"
+        for grain, value in self.target_entries_flat():
+            if ranged and not isinstance(value, list):
+                raise ValueError(f"in_range targets are [low, high]; {grain} target is {value}")
+            if not ranged and isinstance(value, list):
+                raise ValueError(
+                    f"a [low, high] target needs direction: in_range ({grain} target is {value})"
+                )
+            if isinstance(value, list) and value[0] > value[1]:
+                raise ValueError(f"range {value}: low must not exceed high")
+        if (
+            isinstance(self.target, list)
+            and self.target
+            and isinstance(self.target[0], DatedTarget)
+        ):
+            froms = [t.from_ for t in self.target]
+            if len(set(froms)) != len(froms):
+                raise ValueError("effective-dated targets have two entries with the same `from`")
+            for t in self.target:
+                if not t.grains():
+                    raise ValueError(f"target entry from {t.from_} names no grain")
+        return self
+
+    def target_entries(self) -> list[tuple[date, dict[str, Any]]]:
+        """Targets as (effective from, {grain: value}) entries (DESIGN §5)."""
+        t = self.target
+        epoch = date(1900, 1, 1)
+        if t is None:
+            return []
+        if isinstance(t, GrainTargets):
+            return [(epoch, t.grains())]
+        if isinstance(t, list) and t and isinstance(t[0], DatedTarget):
+            return [(e.from_, e.grains()) for e in sorted(t, key=lambda e: e.from_)]
+        # a number, or an in_range [low, high], applies to every grain
+        return [(epoch, dict.fromkeys(GRAINS, t))]
+
+    def target_entries_flat(self):
+        for _, grains in self.target_entries():
+            yield from grains.items()
+
+    def metric_ids(self) -> list[str]:
+        return [m for m in (self.metric, self.numerator, self.denominator) if m]
+
+
+# The source model is chosen by `type` among every registered connector's config model.
+SourceConfigUnion = Annotated[
+    Union[tuple(c.config_model for c in registry().values())],  # noqa: UP007
+    Field(discriminator="type"),
+]
+
+
+class ScorecardConfig(_Model):
+    timezone: str = Field(default="UTC", description="Business time zone: period boundaries.")
+    currency: str = Field(default="EUR", description="Reporting currency (ISO 4217).")
+    organisation: str = Field(default="", description="Shown in reports.")
+    mission: str = ""
+    paths: Paths = Field(default_factory=Paths)
+    publish: Publish = Field(default_factory=Publish)
+    schedule: Schedule = Field(default_factory=Schedule)
+    sources: list[SourceConfigUnion] = Field(default_factory=list)
+    framework: Literal["balanced_scorecard", "social_media_scorecard", "custom"] = (
+        "balanced_scorecard"
+    )
+    perspectives: list[Perspective | str] | None = Field(
+        default=None, description="Custom perspective list (ids, or {id, name})."
+    )
+    objectives: list[Objective] = Field(default_factory=list)
+    kpis: list[KPI] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"'{v}' is not an IANA time zone like Europe/Copenhagen") from e
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError(f"'{v}' is not a three-letter ISO 4217 code like DKK or EUR")
+        return v
+
+    @model_validator(mode="after")
+    def _catalog(self):
+        """Cross-references; every problem is reported as `<key path>: <what is wrong>`."""
+        problems: list[str] = []
+        names = [s.name for s in self.sources]
+        for i, n in enumerate(names):
+            if names.index(n) != i:
+                problems.append(f"sources[{i}].name: source name '{n}' is used twice")
+        if self.perspectives is not None and self.framework != "custom":
+            if "framework" in self.model_fields_set:
+                problems.append("framework: set `framework: custom` with a `perspectives` list")
+            else:
+                object.__setattr__(self, "framework", "custom")
+        if self.framework == "custom" and not self.perspectives:
+            problems.append("framework: `custom` needs a `perspectives` list")
+        perspective_ids = [p.id for p in self.perspective_list()]
+        if len(set(perspective_ids)) != len(perspective_ids):
+            problems.append("perspectives: perspective ids must be unique")
+        objective_ids = [o.id for o in self.objectives]
+        for i, o in enumerate(self.objectives):
+            if objective_ids.index(o.id) != i:
+                problems.append(f"objectives[{i}].id: objective id '{o.id}' is used twice")
+            if o.perspective not in perspective_ids:
+                problems.append(
+                    f"objectives[{i}].perspective: '{o.perspective}' is not a perspective of "
+                    f"{self.framework}; allowed: {', '.join(perspective_ids)}"
+                )
+            for d in o.drives:
+                if d not in objective_ids or d == o.id:
+                    problems.append(
+                        f"objectives[{i}].drives: '{d}' is not another objective; "
+                        f"objectives: {', '.join(objective_ids)}"
+                    )
+        from orchestration.config.catalog import known_metrics
+
+        metrics = known_metrics(self)
+        kpi_ids = [k.id for k in self.kpis]
+        for i, k in enumerate(self.kpis):
+            if kpi_ids.index(k.id) != i:
+                problems.append(f"kpis[{i}].id: KPI id '{k.id}' is used twice")
+            if k.objective not in objective_ids:
+                problems.append(
+                    f"kpis[{i}].objective: '{k.objective}' is not defined; "
+                    f"objectives: {', '.join(objective_ids) or '(none)'}"
+                )
+            for key in ("metric", "numerator", "denominator"):
+                m = getattr(k, key)
+                if m is not None and m not in metrics:
+                    problems.append(
+                        f"kpis[{i}].{key}: unknown metric '{m}'; the configured sources provide "
+                        f"{', '.join(sorted(metrics)) or 'no metrics'}"
+                    )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def perspective_list(self) -> list[Perspective]:
+        if self.perspectives is None:
+            return [Perspective(id=i, name=n) for i, n in FRAMEWORKS[self.framework]]
+        return [
+            p if isinstance(p, Perspective) else Perspective(id=p, name=p.replace("_", " ").title())
+            for p in self.perspectives
+        ]
+
+    def source(self, name: str):
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def provisional_days(self) -> int:
+        """The largest lookback: periods ending within it may still change."""
+        return max((s.lookback_days for s in self.sources), default=0)

@@ -1,0 +1,79 @@
+"""Extract one configured source into landing (plain Python; the Dagster asset wraps it)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from connectors import connector_for
+from connectors.base import Batch, ExtractContext
+from connectors.files import BadFileError
+from connectors.landing import LandingStore
+
+
+@dataclass
+class StreamResult:
+    stream: str
+    files: list[Path] = field(default_factory=list)
+    rows: int = 0
+    quarantined: list[tuple[Path, str]] = field(default_factory=list)
+
+
+class ExtractionFailed(RuntimeError):
+    """Some input could not be landed; good batches were landed, bad ones quarantined."""
+
+
+def extract_source(
+    source_config,
+    store: LandingStore,
+    *,
+    run_date: date,
+    demo: bool = False,
+    log: logging.Logger | None = None,
+) -> dict[str, StreamResult]:
+    """Land every stream of one source; raises ExtractionFailed after quarantining bad files."""
+    log = log or logging.getLogger(__name__)
+    connector = connector_for(source_config.type)(source_config)
+    results: dict[str, StreamResult] = {}
+    for stream in connector.streams:
+        store.ensure_schema_file(stream)
+        result = results[stream.name] = StreamResult(stream.name)
+        ctx = ExtractContext(
+            run_date=run_date, state=store.state(source_config.name, stream.name), log=log
+        )
+        if demo:
+            from connectors.demo import demo_extract
+
+            batches = demo_extract(connector, stream, ctx)
+        else:
+            batches = connector.extract(stream, ctx)
+        for item in batches:
+            if isinstance(item, BadFileError):
+                target = store.quarantine_input(
+                    item.path, source_config.name, stream.name, item.reason
+                )
+                log.error("%s: quarantined to %s: %s", item.path.name, target, item.reason)
+                result.quarantined.append((target, item.reason))
+                continue
+            assert isinstance(item, Batch)
+            path, rows = store.write(source_config.name, stream, item)
+            result.files.append(path)
+            result.rows += rows
+            log.info(
+                "%s/%s: landed %d rows (%s) -> %s",
+                source_config.name,
+                stream.name,
+                rows,
+                item.file_name or item.window,
+                path.name,
+            )
+    bad = [(s, p, r) for s, res in results.items() for p, r in res.quarantined]
+    if bad:
+        details = "; ".join(f"{p.name}: {r}" for _, p, r in bad)
+        raise ExtractionFailed(
+            f"source {source_config.name}: {len(bad)} file(s) could not be landed and were "
+            f"quarantined under {store.root / '_quarantine'}: {details}"
+        )
+    return results
