@@ -13,6 +13,7 @@ import os
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -196,9 +197,10 @@ def _exception_message(info: Any) -> str | None:
 
 
 def _plain(value: Any) -> Any:
-    """Example rows as JSON-friendly values (numpy scalars, timestamps -> python/str)."""
+    """Example rows as JSON-friendly values (numpy scalars, timestamps -> python/str);
+    a batch file is named by its file name, which is unique in landing."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: Path(v).name if k == "_file" else _plain(v) for k, v in value.items()}
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "isoformat"):

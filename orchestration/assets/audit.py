@@ -1,0 +1,76 @@
+"""Audit: Great Expectations suites on the built warehouse, as blocking Dagster asset checks.
+
+Publish depends on the checked marts, so a failed suite stops the run before anything is
+published (Write–Audit–Publish).
+"""
+
+import dagster as dg
+
+from expectations import run_suites, warehouse_suites
+from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions
+
+
+def check_name(suite_name: str) -> str:
+    return "gx_" + suite_name.replace(".", "_")
+
+
+def build_audit_checks(config) -> dg.AssetChecksDefinition:
+    # the suites are built again at run time (run date); here only their names and assets
+    suites = warehouse_suites(config.paths.warehouse, config, run_date=None)
+    specs = [
+        dg.AssetCheckSpec(
+            check_name(s.name),
+            asset=dg.AssetKey(list(s.asset_key)),
+            blocking=True,
+            description=f"Great Expectations suite {s.name} ({s.layer}).",
+        )
+        for s in suites
+    ]
+
+    @dg.multi_asset_check(specs=specs, name="warehouse_expectations", pool=WAREHOUSE_POOL)
+    def warehouse_expectations(context: dg.AssetCheckExecutionContext, run_options: RunOptions):
+        run_date = run_options.run_date(config)
+        gate = run_suites(warehouse_suites(config.paths.warehouse, config, run_date))
+        RunFolder.of(config, context.run.run_id).write(
+            "gate_warehouse",
+            {
+                "checks_passed": gate.passed,
+                "checks_failed": gate.failed,
+                "failures": [
+                    {
+                        "suite": r.suite.name,
+                        "error": r.error,
+                        "evaluated": r.evaluated,
+                        "failed": [
+                            {
+                                "expectation": o.expectation,
+                                "column": o.column,
+                                "unexpected_count": o.unexpected_count,
+                                "observed": o.observed,
+                                "examples": o.examples,
+                                "error": o.error,
+                            }
+                            for o in r.failed
+                        ],
+                    }
+                    for r in gate.failures()
+                ],
+            },
+        )
+        for r in gate.results:
+            if not r.success:
+                context.log.error(r.summary())
+            yield dg.AssetCheckResult(
+                asset_key=dg.AssetKey(list(r.suite.asset_key)),
+                check_name=check_name(r.suite.name),
+                passed=r.success,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=r.summary()[:2000],
+                metadata={
+                    "evaluated": r.evaluated,
+                    "failed": len(r.failed) + (1 if r.error else 0),
+                    "rows": r.rows,
+                },
+            )
+
+    return warehouse_expectations

@@ -1,0 +1,62 @@
+"""Publish: the ★ tables into the serving DuckDB file, swapped in atomically."""
+
+import dagster as dg
+import duckdb
+
+from connectors.landing import LandingStore
+from orchestration.assets.warehouse import warehouse_key
+from orchestration.publish import PUBLISHED_TABLES, publish
+from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions
+
+SERVING_KEY = dg.AssetKey(["serving", "scorecard"])
+
+
+def source_freshness(config) -> dict:
+    """Last extraction time per configured source, read from landing."""
+    store = LandingStore(config.paths.landing)
+    out = {}
+    for source in config.sources:
+        files = [str(f) for f in store.root.glob(f"{source.name}/*/*.parquet")]
+        if files:
+            with duckdb.connect() as con:
+                out[source.name] = con.execute(
+                    "select max(_extracted_at) from read_parquet(?, union_by_name = true)", [files]
+                ).fetchall()[0][0]
+    return out
+
+
+def build_publish_asset(config) -> dg.AssetsDefinition:
+    models = sorted({m.split(".")[1] for m in PUBLISHED_TABLES.values()})
+
+    @dg.asset(
+        key=SERVING_KEY,
+        group_name="serving",
+        kinds={"duckdb"},
+        deps=[warehouse_key(m) for m in models],
+        pool=WAREHOUSE_POOL,
+        description="The ★ scorecard tables (schema `scorecard`) in the serving file BI reads. "
+        "Written to a new file and renamed over the old one: readers never see half a publish.",
+    )
+    def scorecard(context: dg.AssetExecutionContext, run_options: RunOptions):
+        folder = RunFolder.of(config, context.run.run_id)
+        reports = folder.read_all("landing_") + folder.read_all("gate_")
+        result = publish(
+            config.paths.warehouse,
+            config.publish.duckdb,
+            run_id=context.run.run_id,
+            run_date=run_options.run_date(config),
+            framework=config.framework,
+            checks_passed=sum(r["checks_passed"] for r in reports),
+            checks_failed=sum(r["checks_failed"] for r in reports),
+            source_freshness=source_freshness(config),
+        )
+        folder.write("published", {"path": str(result.path), "rows": result.rows})
+        context.log.info(f"published {sum(result.rows.values())} rows to {result.path}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(result.path)),
+                **{f"rows_{k}": v for k, v in result.rows.items()},
+            }
+        )
+
+    return scorecard

@@ -1,0 +1,128 @@
+"""The dbt project as Dagster assets, wired to the landing assets of the configured sources.
+
+dbt reads each landing stream with one glob across all sources of a type, so a staging model
+depends on every configured source of that type: the translator replaces dbt's source nodes
+with those landing asset keys (and the config source with the catalog asset), which makes the
+lineage one graph from extraction to publish.
+"""
+
+import os
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from connectors import connector_for
+from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
+from orchestration.assets.landing import landing_key
+from orchestration.project import DBT_PROJECT_DIR
+from orchestration.run_context import WAREHOUSE_POOL, RunOptions
+
+CONFIG_SOURCE = "scorecard_config"
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# the dbt installed beside this Python (a virtualenv need not be activated to run the CLI)
+_BESIDE = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+
+
+def warehouse_key(model: str) -> dg.AssetKey:
+    return dg.AssetKey(["warehouse", model])
+
+
+class ScorecardTranslator(DagsterDbtTranslator):
+    def __init__(self, config):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._landing: dict[tuple[str, str], list[dg.AssetKey]] = {}
+        for source in config.sources:
+            for stream in connector_for(source.type).streams:
+                key = (source.type, stream.name)
+                self._landing.setdefault(key, []).append(landing_key(source.name, stream.name))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(
+                ["dbt_source", dbt_resource_props["source_name"], dbt_resource_props["name"]]
+            )
+        return warehouse_key(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "warehouse"
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        deps: dict[dg.AssetKey, dg.AssetDep] = {}
+        for dep in spec.deps:
+            path = dep.asset_key.path
+            if path[0] != "dbt_source":
+                deps[dep.asset_key] = dep
+            elif path[1] == CONFIG_SOURCE:
+                deps[CATALOG_KEY] = dg.AssetDep(CATALOG_KEY)
+            else:
+                for key in self._landing.get((path[1], path[2]), []):
+                    deps[key] = dg.AssetDep(key)
+        return spec.replace_attributes(deps=list(deps.values()))
+
+
+def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """Parse the dbt project when the manifest is missing or older than any project file."""
+    manifest = Path(project.manifest_path)
+    sources = [
+        p
+        for folder in ("models", "macros", "seeds", "tests")
+        for p in (DBT_PROJECT_DIR / folder).rglob("*")
+        if p.is_file()
+    ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    newest = max(p.stat().st_mtime for p in sources)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        dbt_resource().cli(["parse", "--quiet"], manifest={}).wait()
+    return manifest
+
+
+def dbt_environment(config) -> dict[str, str]:
+    """What the dbt project reads from the environment (paths only: no secret goes to dbt)."""
+    return {
+        "SCORECARD_WAREHOUSE": str(config.paths.warehouse),
+        "SCORECARD_LANDING_DIR": str(config.paths.landing),
+        "SCORECARD_CONFIG_DIR": str(catalog_dir(config)),
+        "DBT_LOG_PATH": str(config.paths.work_dir / "dbt_logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def build_dbt_assets(config) -> dg.AssetsDefinition:
+    manifest = prepare_manifest()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=ScorecardTranslator(config),
+        name="dbt_build",
+        pool=WAREHOUSE_POOL,
+    )
+    def warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, run_options: RunOptions):
+        os.environ.update(dbt_environment(config))
+        config.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        if run_options.full_refresh:
+            # the warehouse holds nothing landing cannot rebuild: start from an empty file
+            for suffix in ("", ".wal"):
+                Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)
+            args.append("--full-refresh")
+        yield from dbt.cli(args, context=context).stream()
+
+    return warehouse

@@ -1,0 +1,177 @@
+"""`scorecard` — the command line (DESIGN §9).
+
+Exit codes: 0 published; 1 a gate or a step failed, nothing published; 2 configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors.base import ConfigError
+
+app = typer.Typer(
+    help="Marketing Scorecard: extract, build, audit and publish a balanced scorecard.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="scorecard.yml (default: $SCORECARD_CONFIG, else ./scorecard.yml).",
+        show_default=False,
+    ),
+]
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    for name in ("great_expectations", "dagster", "dbt"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _load(config: Path | None, demo: bool):
+    from orchestration.config import find_config, load_config
+    from orchestration.config.loader import DEMO_CONFIG
+
+    path = find_config(config, demo=demo)
+    # the bundled demo config keeps its data under the folder the demo is started from
+    base_dir = Path.cwd() if Path(path) == DEMO_CONFIG else None
+    try:
+        return path, load_config(path, base_dir=base_dir)
+    except ConfigError as e:
+        err.print(f"[red]Configuration error.[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Use bundled sample data (no credentials needed).")
+    ] = False,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild the warehouse from landing alone.")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Run as of this date (YYYY-MM-DD); default: today."),
+    ] = None,
+) -> None:
+    """Extract -> build -> audit -> publish. Exit 0 only when a new scorecard was published."""
+    _quiet_libraries()
+    path, cfg = _load(config, demo)
+    if as_of and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+        err.print(f"[red]--as-of {as_of!r} is not a date like 2026-01-31.[/]")
+        raise typer.Exit(2)
+    run_date = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(cfg.timezone)).date()
+    err.print(
+        f"[bold]Marketing Scorecard[/] — {cfg.framework.replace('_', ' ')}, {len(cfg.kpis)} KPIs, "
+        f"{len(cfg.sources)} sources{' (demo data)' if demo else ''}, run date {run_date}",
+        highlight=False,
+    )
+    err.print(f"[dim]config: {path}[/]", highlight=False)
+    from orchestration.runner import run_pipeline
+
+    try:
+        outcome = run_pipeline(cfg, demo=demo, run_date=run_date, full_refresh=full_refresh)
+    except ConfigError as e:
+        err.print(f"[red]Configuration error.[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    if not outcome.published:
+        err.print(
+            "\n[bold red]Run failed: nothing was published.[/] "
+            + (
+                f"The previous scorecard stays at {outcome.serving}."
+                if outcome.serving.exists()
+                else "No scorecard has been published yet."
+            ),
+            highlight=False,
+        )
+        for step, message in outcome.failed_steps.items():
+            err.print(f"  [red]✗[/] {step}: {message.splitlines()[0] if message else ''}")
+        for failure in outcome.failures:
+            err.print(f"  - {failure}", highlight=False)
+        err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", highlight=False)
+        raise typer.Exit(1)
+    _print_summary(outcome.serving)
+    out.print(f"Scorecard published: {outcome.serving.resolve()}", highlight=False, soft_wrap=True)
+
+
+def _print_summary(serving: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        rows = con.execute(
+            "select p.name, s.period_start, s.score, s.kpis_green, s.kpis_amber, s.kpis_red,"
+            " s.kpis_no_data + s.kpis_no_target"
+            " from scorecard.perspective_scores s"
+            " join scorecard.perspectives p using (perspective)"
+            " where s.grain = 'month' and s.period_start = ("
+            "   select max(period_start) from scorecard.perspective_scores"
+            "   where grain = 'month' and is_complete)"
+            " order by p.position"
+        ).fetchall()
+    if not rows:
+        return
+    table = Table(title=f"Scorecard for {rows[0][1]:%B %Y}", title_justify="left")
+    for column in ("Perspective", "Score", "Green", "Amber", "Red", "No data / target"):
+        table.add_column(column, justify="left" if column == "Perspective" else "right")
+    for name, _, score, green, amber, red, other in rows:
+        table.add_row(
+            name, "–" if score is None else f"{score:.0f}", *map(str, (green, amber, red, other))
+        )
+    err.print(table)
+
+
+@app.command("validate-config")
+def validate_config(config: ConfigOption = None) -> None:
+    """Check a config file and say what it configures (exit 2 when it is invalid)."""
+    path, cfg = _load(config, demo=False)
+    out.print(f"[green]✓[/] {path} is valid.", highlight=False)
+    out.print(
+        f"  framework {cfg.framework}: "
+        + ", ".join(
+            f"{p.name} ({sum(1 for k in cfg.kpis if _perspective(cfg, k) == p.id)} KPIs)"
+            for p in cfg.perspective_list()
+        ),
+        highlight=False,
+    )
+    out.print(
+        f"  {len(cfg.sources)} sources: " + ", ".join(f"{s.name} ({s.type})" for s in cfg.sources)
+    )
+    refs = sorted(
+        set(re.findall(r"env:([A-Za-z_][A-Za-z0-9_]*)", path.read_text(encoding="utf-8")))
+    )
+    if refs:
+        missing = [r for r in refs if not os.environ.get(r)]
+        out.print(
+            f"  secrets read from the environment at run time: {', '.join(refs)}"
+            + (f" — not set now: {', '.join(missing)}" if missing else ""),
+            highlight=False,
+        )
+    out.print(f"  publishes to {cfg.publish.duckdb}", highlight=False)
+
+
+def _perspective(cfg, kpi) -> str:
+    return next(o.perspective for o in cfg.objectives if o.id == kpi.objective)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,67 @@
+"""Build the Dagster Definitions from a scorecard config."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.assets.audit import build_audit_checks
+from orchestration.assets.catalog import build_catalog_asset
+from orchestration.assets.landing import build_landing_assets
+from orchestration.assets.serving import build_publish_asset
+from orchestration.assets.warehouse import build_dbt_assets, dbt_resource
+from orchestration.config import ScorecardConfig, find_config, load_config
+from orchestration.progress import progress_logger
+from orchestration.run_context import RunOptions
+
+JOB_NAME = "nightly_refresh"
+
+
+def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Definitions:
+    assets = [
+        *build_landing_assets(config, demo=demo),
+        build_catalog_asset(config),
+        build_dbt_assets(config),
+        build_publish_asset(config),
+    ]
+    job = dg.define_asset_job(
+        JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        executor_def=dg.in_process_executor,
+        description="Extract -> build -> audit -> publish the scorecard.",
+    )
+    timezone = config.schedule.timezone or config.timezone
+
+    @dg.schedule(
+        job=job,
+        cron_schedule=config.schedule.cron,
+        execution_timezone=timezone,
+        name=f"{JOB_NAME}_schedule",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def nightly(context: dg.ScheduleEvaluationContext):
+        # the run's date is the scheduled day, so a late or retried tick computes the same day
+        day = context.scheduled_execution_time.date().isoformat()
+        return dg.RunRequest(
+            run_key=day, run_config={"resources": {"run_options": {"config": {"as_of": day}}}}
+        )
+
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=[build_audit_checks(config)],
+        jobs=[job],
+        schedules=[nightly],
+        resources={"dbt": dbt_resource(), "run_options": RunOptions()},
+        loggers={"console": progress_logger},
+    )
+
+
+def load_for_dagster() -> tuple[ScorecardConfig, bool]:
+    """The config `dagster dev` loads: $SCORECARD_CONFIG or ./scorecard.yml, else the demo."""
+    import os
+
+    demo = os.environ.get("SCORECARD_DEMO", "").lower() in ("1", "true", "yes")
+    path = find_config(demo=demo)
+    if not demo and not Path(path).exists():
+        demo, path = True, find_config(demo=True)
+    base_dir = Path.cwd() if demo and path == find_config(demo=True) else None
+    return load_config(path, base_dir=base_dir), demo

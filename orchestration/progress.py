@@ -1,0 +1,69 @@
+"""Concise run progress for people: one line per step, check and publish (rich, to stderr)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import dagster as dg
+from rich.console import Console
+
+_EVENTS = {
+    "STEP_START": "start",
+    "STEP_SUCCESS": "success",
+    "STEP_FAILURE": "failure",
+    "STEP_SKIPPED": "skipped",
+    "ASSET_CHECK_EVALUATION": "check",
+}
+
+
+class ProgressHandler(logging.Handler):
+    def __init__(self, console: Console):
+        super().__init__(logging.DEBUG)  # Dagster logs its step events at DEBUG
+        self.console = console
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            # errors our assets log themselves (quarantines, failed suites); Dagster's own
+            # warnings about skipped downstream steps would only repeat the failure
+            if record.levelno >= logging.ERROR and step:
+                self.console.print(f"    [red]{_message(record)}[/]", highlight=False)
+            return
+        kind = _EVENTS.get(event.event_type_value)
+        if kind == "start":
+            self.started[step] = time.monotonic()
+            self.console.print(f"[bold]▶[/] {step}", highlight=False)
+        elif kind == "success":
+            took = time.monotonic() - self.started.get(step, time.monotonic())
+            self.console.print(f"[green]✓[/] {step} [dim]({took:.1f}s)[/]", highlight=False)
+        elif kind == "failure":
+            error = event.step_failure_data.error if event.step_failure_data else None
+            reason = error.message.strip().splitlines()[0] if error else "failed"
+            self.console.print(f"[red]✗ {step}[/]: {reason}", highlight=False)
+        elif kind == "skipped":
+            self.console.print(f"[dim]- {step} skipped[/]", highlight=False)
+        elif kind == "check":
+            data = event.event_specific_data
+            if data is not None and not data.passed:
+                key = "/".join(data.asset_key.path)
+                self.console.print(
+                    f"    [red]✗ check {data.check_name} on {key} failed[/]", highlight=False
+                )
+
+
+def _message(record: logging.LogRecord) -> str:
+    text = record.getMessage()
+    return text.split(" - ", 3)[-1] if " - " in text else text
+
+
+@dg.logger(description="One line per step and failed check, for the command line.")
+def progress_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger("scorecard.progress")
+    log.handlers = [ProgressHandler(Console(stderr=True))]
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    return log

@@ -1,0 +1,97 @@
+"""Run the nightly job in-process (the CLI and the schedule share one code path)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.assets.serving import SERVING_KEY
+from orchestration.config import ScorecardConfig
+from orchestration.defs import JOB_NAME, build_definitions
+from orchestration.project import PROJECT_ROOT
+from orchestration.run_context import RunFolder, RunOptions
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    published: bool
+    serving: Path
+    materialized: list[str]
+    failed_steps: dict[str, str] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # gate and landing problems, readable
+    log_path: Path | None = None
+
+
+def instance() -> dg.DagsterInstance:
+    """A persistent instance under $DAGSTER_HOME when set (telemetry off), else ephemeral."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    Path(home).mkdir(parents=True, exist_ok=True)
+    settings = Path(home) / "dagster.yaml"
+    if not settings.exists():
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings)
+    return dg.DagsterInstance.get()
+
+
+def run_pipeline(
+    config: ScorecardConfig, *, demo: bool, run_date: date, full_refresh: bool = False
+) -> RunOutcome:
+    defs = build_definitions(config, demo=demo)
+    job = defs.resolve_job_def(JOB_NAME)
+    options = RunOptions(as_of=run_date.isoformat(), full_refresh=full_refresh)
+    # dbt's per-node output goes to a log file; people get one progress line per step
+    log_dir = config.paths.work_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+    with (
+        instance() as inst,
+        log_path.open("w", encoding="utf-8") as log_file,
+        redirect_stdout(log_file),
+    ):
+        result = job.execute_in_process(
+            run_config={
+                "resources": {"run_options": {"config": options.model_dump()}},
+                "loggers": {"console": {}},
+            },
+            instance=inst,
+            raise_on_error=False,
+        )
+    materialized = sorted(
+        e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+    )
+    failed_steps = {
+        e.step_key: (e.step_failure_data.error.message.strip() if e.step_failure_data else "")
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    }
+    folder = RunFolder.of(config, result.run_id)
+    failures = [f for r in folder.read_all("landing_") for f in r.get("failures", [])]
+    for report in folder.read_all("gate_"):
+        for f in report.get("failures", []):
+            if f.get("error"):
+                failures.append(f"suite {f['suite']} raised: {f['error']}")
+            elif not f.get("evaluated"):
+                failures.append(f"suite {f['suite']} evaluated no expectations")
+            for o in f.get("failed", []):
+                on = f" on {o['column']}" if o.get("column") else ""
+                count = f" ({o['unexpected_count']} rows)" if o.get("unexpected_count") else ""
+                examples = f" e.g. {o['examples'][:3]}" if o.get("examples") else ""
+                failures.append(f"suite {f['suite']}: {o['expectation']}{on}{count}{examples}")
+    published = result.success and SERVING_KEY.to_user_string() in materialized
+    return RunOutcome(
+        result.run_id,
+        published,
+        config.publish.duckdb,
+        materialized,
+        failed_steps,
+        failures,
+        log_path,
+    )
