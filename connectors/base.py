@@ -140,8 +140,25 @@ class Batch:
 class LandedState:
     """What landing already holds for one source stream (derived from landing itself)."""
 
-    last_window_end: date | None = None
+    windows: tuple[Window, ...] = ()  # the windows of the landed batches
     file_hashes: frozenset[str] = frozenset()
+
+    @property
+    def last_window_end(self) -> date | None:
+        return max((w.end for w in self.windows), default=None)
+
+    def first_gap(self, start: date) -> date | None:
+        """The first day from `start` that no landed window covers (None: covered to the end).
+
+        A quarantined batch leaves a gap; extraction restarts there, so removing a bad batch
+        never silently loses the days it held.
+        """
+        day = start
+        for w in sorted(self.windows, key=lambda w: w.start):
+            if w.start > day:
+                return day
+            day = max(day, w.end + timedelta(days=1))
+        return day
 
 
 @dataclass
@@ -151,14 +168,14 @@ class ExtractContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("connectors"))
 
     def window_for(self, config: SourceConfig) -> Window:
-        """`[last_window_end - lookback, run_date]`, or from start_date on a first run."""
-        if self.state.last_window_end is None:
+        """`[last_window_end - lookback, run_date]`, from start_date on a first run, and from
+        the first uncovered day when landing has a gap (a quarantined batch)."""
+        last_end = self.state.last_window_end
+        if last_end is None:
             start = config.start_date
         else:
-            start = max(
-                config.start_date,
-                self.state.last_window_end - timedelta(days=config.lookback_days),
-            )
+            start = max(config.start_date, last_end - timedelta(days=config.lookback_days))
+            start = min(start, self.state.first_gap(config.start_date) or start)
         return Window(min(start, self.run_date), self.run_date)
 
 

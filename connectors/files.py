@@ -64,6 +64,8 @@ def read_cells(
             grid = pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
         else:
             text = path.read_bytes().decode(encoding).lstrip("\ufeff")
+            if not text.strip():
+                raise BadFileError(path, "the file is empty")
             grid = pd.read_csv(
                 io.StringIO(text),
                 sep=delimiter,

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from connectors.base import Batch, LandedState, Stream
+from connectors.base import Batch, LandedState, Stream, Window
 
 METADATA_FIELDS = (
     pa.field("_source", pa.string(), nullable=False),
@@ -120,12 +120,15 @@ class LandingStore:
         if not files:
             return LandedState()
         with duckdb.connect() as con:
-            last_end, hashes = con.execute(
-                "select max(_window_end), list(distinct _file_hash) filter (_file_hash is not null)"
-                " from read_parquet(?)",
+            rows = con.execute(
+                "select distinct _window_start, _window_end, _file_hash"
+                " from read_parquet(?, union_by_name = true)",
                 [[str(f) for f in files]],
-            ).fetchall()[0]
-        return LandedState(last_window_end=last_end, file_hashes=frozenset(hashes or []))
+            ).fetchall()
+        return LandedState(
+            windows=tuple(Window(a, b) for a, b, _ in rows if a is not None and b is not None),
+            file_hashes=frozenset(h for *_, h in rows if h is not None),
+        )
 
     def quarantine(self, path: Path, reason: str) -> Path:
         """Move a landed file out of the read path, with a reason file; never delete it."""

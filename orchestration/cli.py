@@ -48,13 +48,10 @@ def _quiet_libraries() -> None:
 
 def _load(config: Path | None, demo: bool):
     from orchestration.config import find_config, load_config
-    from orchestration.config.loader import DEMO_CONFIG
 
     path = find_config(config, demo=demo)
-    # the bundled demo config keeps its data under the folder the demo is started from
-    base_dir = Path.cwd() if Path(path) == DEMO_CONFIG else None
     try:
-        return path, load_config(path, base_dir=base_dir)
+        return path, load_config(path)
     except ConfigError as e:
         err.print(f"[red]Configuration error.[/] {e}", highlight=False)
         raise typer.Exit(2) from None
@@ -135,7 +132,7 @@ def _print_summary(serving: Path) -> None:
         table.add_column(column, justify="left" if column == "Perspective" else "right")
     for name, _, score, green, amber, red, other in rows:
         table.add_row(
-            name, "–" if score is None else f"{score:.0f}", *map(str, (green, amber, red, other))
+            name, "–" if score is None else f"{score:.1f}", *map(str, (green, amber, red, other))
         )
     err.print(table)
 
@@ -156,9 +153,7 @@ def validate_config(config: ConfigOption = None) -> None:
     out.print(
         f"  {len(cfg.sources)} sources: " + ", ".join(f"{s.name} ({s.type})" for s in cfg.sources)
     )
-    refs = sorted(
-        set(re.findall(r"env:([A-Za-z_][A-Za-z0-9_]*)", path.read_text(encoding="utf-8")))
-    )
+    refs = sorted(_env_references(cfg.model_dump()))
     if refs:
         missing = [r for r in refs if not os.environ.get(r)]
         out.print(
@@ -167,6 +162,16 @@ def validate_config(config: ConfigOption = None) -> None:
             highlight=False,
         )
     out.print(f"  publishes to {cfg.publish.duckdb}", highlight=False)
+
+
+def _env_references(value) -> set[str]:
+    if isinstance(value, str):
+        return {value[4:]} if value.startswith("env:") else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return set().union(*(_env_references(v) for v in value)) if value else set()
+    return set()
 
 
 def _perspective(cfg, kpi) -> str:

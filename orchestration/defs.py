@@ -63,5 +63,4 @@ def load_for_dagster() -> tuple[ScorecardConfig, bool]:
     path = find_config(demo=demo)
     if not demo and not Path(path).exists():
         demo, path = True, find_config(demo=True)
-    base_dir = Path.cwd() if demo and path == find_config(demo=True) else None
-    return load_config(path, base_dir=base_dir), demo
+    return load_config(path), demo

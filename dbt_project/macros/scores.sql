@@ -8,8 +8,9 @@
         kpi_values.{{ group_column }} as group_id,
         kpi_values.grain,
         kpi_values.period_start,
-        sum(case when kpi_values.score is not null then kpi_values.score * kpis.weight end)
-        / nullif(sum(case when kpi_values.score is not null then kpis.weight end), 0) as score,
+        {{ exact_sum('case when kpi_values.score is not null then kpi_values.score * kpis.weight end') }}
+        / nullif({{ exact_sum('case when kpi_values.score is not null then kpis.weight end') }}, 0)
+            as score,
         {%- for status in ['green', 'amber', 'red', 'no_data', 'no_target'] %}
         sum(case when kpi_values.status = '{{ status }}' then 1 else 0 end) as kpis_{{ status }}
         {{- "," if not loop.last }}

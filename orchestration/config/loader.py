@@ -43,7 +43,8 @@ def find_config(explicit: str | Path | None = None, *, demo: bool = False) -> Pa
 
 
 def load_config(path: str | Path, *, base_dir: Path | None = None) -> ScorecardConfig:
-    """Parse and validate; relative paths resolve against the file's folder (or `base_dir`)."""
+    """Parse and validate; relative paths resolve against the file's folder (or `base_dir`;
+    for the bundled demo configs, the current folder)."""
     path = Path(path)
     if not path.exists():
         raise ConfigFileError(
@@ -61,7 +62,12 @@ def load_config(path: str | Path, *, base_dir: Path | None = None) -> ScorecardC
         raise ConfigFileError(path, [f"not valid YAML: {e}"]) from e
     if not isinstance(raw, dict):
         raise ConfigFileError(path, ["the file must hold a mapping of keys (timezone:, kpis: ...)"])
-    base = base_dir if base_dir is not None else path.resolve().parent
+    if base_dir is None:
+        # the bundled demo configs keep their data under the folder the demo is started from,
+        # never inside the installed package
+        in_package = path.resolve().parent == DEMO_DIR.resolve()
+        base_dir = Path.cwd() if in_package else path.resolve().parent
+    base = base_dir
     try:
         return ScorecardConfig.model_validate(raw, context={"base_dir": base})
     except ValidationError as e:

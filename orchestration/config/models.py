@@ -46,6 +46,7 @@ class _Model(BaseModel):
 
 
 class Paths(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
     landing: Path = Field(default=Path("data/landing"), description="Immutable landed batches.")
     warehouse: Path = Field(
         default=Path("data/warehouse.duckdb"), description="Working warehouse (dbt builds here)."
@@ -67,6 +68,7 @@ class Paths(_Model):
 
 
 class Publish(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
     duckdb: Path = Field(
         default=Path("data/serving.duckdb"), description="★ The serving file BI tools read."
     )
@@ -258,8 +260,9 @@ class ScorecardConfig(_Model):
     currency: str = Field(default="EUR", description="Reporting currency (ISO 4217).")
     organisation: str = Field(default="", description="Shown in reports.")
     mission: str = ""
-    paths: Paths = Field(default_factory=Paths)
-    publish: Publish = Field(default_factory=Publish)
+    # defaults are validated too, so default paths also resolve against the config's folder
+    paths: Paths = Field(default_factory=dict, validate_default=True)
+    publish: Publish = Field(default_factory=dict, validate_default=True)
     schedule: Schedule = Field(default_factory=Schedule)
     sources: list[SourceConfigUnion] = Field(default_factory=list)
     framework: Literal["balanced_scorecard", "social_media_scorecard", "custom"] = (

@@ -13,7 +13,7 @@ select
     totals.grain,
     totals.period_start,
     totals.period_end,
-    sum(totals.value) as value
+    {{ exact_sum('totals.value') }} as value
 from totals
 inner join metric_map
     on

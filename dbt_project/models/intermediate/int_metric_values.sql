@@ -50,8 +50,8 @@ aggregated as (
         grain,
         period_start,
         case max(additivity)
-            when 'sum' then sum(value)
-            when 'average' then avg(value)
+            when 'sum' then {{ exact_sum('value') }}
+            when 'average' then {{ exact_avg('value') }}
             when 'last' then max(case when days_from_end = 1 then value end)
         end as value
     from ranked

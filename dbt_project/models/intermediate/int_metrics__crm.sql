@@ -63,7 +63,7 @@ days as (
 ),
 
 daily_events as (
-    select metric_id, metric_date, sum(value) as value
+    select metric_id, metric_date, {{ exact_sum('value') }} as value
     from events
     group by metric_id, metric_date
 ),
@@ -88,6 +88,6 @@ union all
 select
     'crm.pipeline_value' as metric_id,
     snapshot_date as metric_date,
-    sum(amount) as value
+    {{ exact_sum('amount') }} as value
 from snapshots
 group by snapshot_date

@@ -11,7 +11,7 @@ accounts as (
 select
     {{ dbt.concat(["'finance.'", "accounts.category"]) }} as metric_id,
     lines.booking_date as metric_date,
-    sum(case when accounts.flip_sign then -lines.amount else lines.amount end) as value
+    {{ exact_sum('case when accounts.flip_sign then -lines.amount else lines.amount end') }} as value
 from lines
 inner join accounts
     on

@@ -2,6 +2,6 @@
 select
     {{ dbt.concat(["'manual.'", "metric_name"]) }} as metric_id,
     metric_date,
-    sum(value) as value
+    {{ exact_sum('value') }} as value
 from {{ ref('stg_manual_metrics__rows') }}
 group by metric_name, metric_date

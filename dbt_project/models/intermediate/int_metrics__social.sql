@@ -21,7 +21,7 @@ per_platform as (
         platforms.source_name,
         metric_map.metric_id,
         platforms.metric_date,
-        sum(platforms.value) as value
+        {{ exact_sum('platforms.value') }} as value
     from platforms
     inner join metric_map
         on
@@ -33,7 +33,7 @@ per_platform as (
 select
     metric_id,
     metric_date,
-    sum(value) as value
+    {{ exact_sum('value') }} as value
 from per_platform
 group by metric_id, metric_date
 

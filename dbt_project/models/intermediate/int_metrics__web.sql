@@ -10,7 +10,7 @@ metric_map as (
 select
     metric_map.metric_id,
     daily.metric_date,
-    sum(daily.value) as value
+    {{ exact_sum('daily.value') }} as value
 from daily
 inner join metric_map
     on

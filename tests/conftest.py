@@ -1,0 +1,76 @@
+"""Shared helpers: run the real `scorecard` command in a scratch folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCORECARD = Path(sys.executable).parent / "scorecard"
+# A fixed run date keeps every run's periods, completeness and values reproducible.
+AS_OF = date(2026, 11, 23)
+DEMO_DIR = REPO / "orchestration" / "demo"
+STAR_TABLES = {
+    "kpis",
+    "objectives",
+    "kpi_values",
+    "perspective_scores",
+    "metric_values",
+    "latest",
+    "publish_log",
+}
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 600):
+    """The real command line in a fresh process: what a user or the scheduler runs."""
+    environment = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    environment.update(env or {})
+    return subprocess.run(
+        [str(SCORECARD), *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def published_tables(serving: Path) -> dict[str, list[tuple]]:
+    """Every published table's rows, in a stable order (publish_log left out)."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'scorecard' and table_name <> 'publish_log'"
+                " order by table_name"
+            ).fetchall()
+        ]
+        return {
+            n: con.execute(f"select * from scorecard.{n} order by all").fetchall() for n in names
+        }
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """One demo run shared by the read-only end-to-end tests."""
+    workspace = tmp_path_factory.mktemp("demo")
+    result = run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), cwd=workspace)
+    return workspace, result
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path):
+    """A private copy of the demo workspace for tests that change it."""
+    workspace, result = demo_run
+    assert result.returncode == 0, result.stderr
+    target = tmp_path / "demo"
+    shutil.copytree(workspace, target)
+    return target

@@ -1,0 +1,155 @@
+"""Finance exports and manual sheets through the real parsers."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from connectors.base import ExtractContext, LandedState
+from connectors.files import BadFileError
+from connectors.finance_files import FinanceFiles, FinanceFilesConfig, parse_ledger
+from connectors.manual_metrics import ManualMetrics, ManualMetricsConfig, parse_manual
+
+DANISH = {
+    "name": "ledger",
+    "type": "finance_files",
+    "path": ".",
+    "delimiter": ";",
+    "decimal": ",",
+    "thousands": ".",
+    "encoding": "utf-8-sig",
+    "date_format": "%d-%m-%Y",
+    "columns": {"date": "Dato", "account": "Konto", "amount": "Beløb", "text": "Tekst"},
+    "accounts": {"revenue": ["1000-1999"], "marketing_spend": ["2700-2799"]},
+    "credit_categories": ["revenue"],
+}
+
+
+def test_danish_export_with_bom_separators_and_negative_credits(tmp_path):
+    path = tmp_path / "posteringer.csv"
+    path.write_text(
+        "Dato;Konto;Tekst;Beløb\r\n03-01-2025;1010;Salg;-12.345,67\r\n"
+        "04-01-2025;2710;Google Ads;1.000,50\r\n",
+        encoding="utf-8-sig",
+    )
+    rows = parse_ledger(path, FinanceFilesConfig(**DANISH)).to_pylist()
+    assert [(r["booking_date"], r["account"], r["amount"], r["line_number"]) for r in rows] == [
+        (date(2025, 1, 3), "1010", -12345.67, 2),
+        (date(2025, 1, 4), "2710", 1000.50, 3),
+    ]
+
+
+def test_english_export_and_cp1252(tmp_path):
+    config = FinanceFilesConfig(
+        name="gl",
+        type="finance_files",
+        path=".",
+        delimiter=",",
+        thousands=",",
+        encoding="cp1252",
+        columns={"date": "Date", "account": "Account", "amount": "Amount"},
+        accounts={"revenue": ["4000-4999"]},
+    )
+    path = tmp_path / "gl.csv"
+    path.write_bytes('Date,Account,Amount\n2025-01-31,4010,"1,234.56"\n'.encode("cp1252"))
+    assert parse_ledger(path, config).column("amount").to_pylist() == [1234.56]
+
+
+def test_xlsx_with_a_title_row_above_the_header(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Posteringer januar 2025"])
+    ws.append([])
+    ws.append(["Dato", "Konto", "Tekst", "Beløb"])
+    ws.append([date(2025, 1, 3), 1010, "Salg", -500.25])
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    rows = parse_ledger(path, FinanceFilesConfig(**DANISH)).to_pylist()
+    assert rows == [
+        {
+            "line_number": 4,
+            "booking_date": date(2025, 1, 3),
+            "account": "1010",
+            "amount": -500.25,
+            "text": "Salg",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("Dato;Konto;Beløb\r\n03-01-2025;1010;-1,00\r\n", "no header row with the mapped columns"),
+        (
+            "Dato;Konto;Tekst;Beløb\r\n2025-01-03;1010;x;-1,00\r\n",
+            "line 2: date '2025-01-03' does not match",
+        ),
+        (
+            "Dato;Konto;Tekst;Beløb\r\n03-01-2025;1010;x;tolv\r\n",
+            "line 2: amount 'tolv' is not a number",
+        ),
+        ("", "the file is empty"),
+        ("Dato;Konto;Tekst;Beløb\r\n", "header but no data rows"),
+    ],
+    ids=["missing-column", "bad-date", "bad-number", "empty", "header-only"],
+)
+def test_bad_ledger_files_are_rejected_with_a_reason(tmp_path, content, reason):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8-sig")
+    with pytest.raises(BadFileError, match=reason):
+        parse_ledger(path, FinanceFilesConfig(**DANISH))
+
+
+def test_an_identical_file_is_never_landed_twice(tmp_path):
+    (tmp_path / "a.csv").write_text(
+        "Dato;Konto;Tekst;Beløb\r\n03-01-2025;1010;x;-1,00\r\n", encoding="utf-8-sig"
+    )
+    connector = FinanceFiles(FinanceFilesConfig(**{**DANISH, "path": str(tmp_path)}))
+    stream = connector.streams[0]
+    first = list(connector.extract(stream, ExtractContext(run_date=date(2025, 2, 1))))
+    assert len(first) == 1
+    (tmp_path / "a_copy.csv").write_bytes((tmp_path / "a.csv").read_bytes())
+    seen = LandedState(file_hashes=frozenset({first[0].file_hash}))
+    again = list(connector.extract(stream, ExtractContext(run_date=date(2025, 2, 1), state=seen)))
+    assert again == []
+
+
+def test_manual_sheet_rejects_unknown_and_malformed_rows_with_line_numbers(tmp_path):
+    config = ManualMetricsConfig(
+        name="team",
+        type="manual_metrics",
+        path=".",
+        metrics={"training_hours": "sum", "employee_nps": "average"},
+    )
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "date,metric,value,note\n2025-01-06,training_hours,12.5,course\n2025-01-15,manual.employee_nps,31,\n"
+    )
+    rows = parse_manual(good, config).to_pylist()
+    assert [(r["metric"], r["value"], r["note"]) for r in rows] == [
+        ("training_hours", 12.5, "course"),
+        ("employee_nps", 31.0, None),
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "date,metric,value\n2025-01-06,training_hours,1\n2025-13-01,training_hours,1\n2025-01-07,coffee,3\n"
+    )
+    with pytest.raises(BadFileError) as e:
+        parse_manual(bad, config)
+    assert "line 3: date '2025-13-01'" in e.value.reason
+    assert (
+        "line 4: unknown metric 'coffee' (declared: training_hours, employee_nps)" in e.value.reason
+    )
+
+
+def test_manual_metrics_declare_their_additivity():
+    connector = ManualMetrics(
+        ManualMetricsConfig(
+            name="team", type="manual_metrics", path=Path("."), metrics={"nps": "average"}
+        )
+    )
+    [metric] = connector.provided_metrics()
+    assert (metric.metric_id, metric.additivity) == ("manual.nps", "average")

@@ -1,0 +1,33 @@
+"""The command line's contract: exit codes and clear first sentences."""
+
+from __future__ import annotations
+
+from tests.conftest import REPO, run_cli
+
+
+def test_validate_config_accepts_the_example(tmp_path):
+    result = run_cli(
+        "validate-config", "--config", str(REPO / "scorecard.example.yml"), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "is valid" in result.stdout
+    assert "HUBSPOT_TOKEN" in result.stdout  # names the variables, never values
+
+
+def test_configuration_errors_exit_2_for_validate_and_run(tmp_path):
+    bad = tmp_path / "scorecard.yml"
+    bad.write_text("timezone: Mars/Olympus\n", encoding="utf-8")
+    for command in (["validate-config"], ["run"]):
+        result = run_cli(*command, "--config", str(bad), cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.startswith("Configuration error.")
+        assert "timezone: 'Mars/Olympus' is not an IANA time zone" in " ".join(
+            result.stderr.split()
+        )
+    assert not (tmp_path / "data").exists()  # nothing ran
+
+
+def test_missing_config_file_is_a_configuration_error(tmp_path):
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "scorecard.yml" in result.stderr and "does not exist" in result.stderr

@@ -1,0 +1,110 @@
+"""The Dagster code location: one lineage graph from landing to the published scorecard."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.config import load_config
+from orchestration.defs import JOB_NAME, build_definitions
+from orchestration.run_context import WAREHOUSE_POOL
+from tests.conftest import DEMO_DIR
+
+
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory):
+    config = load_config(DEMO_DIR / "balanced_scorecard.yml", base_dir=tmp_path_factory.mktemp("d"))
+    return build_definitions(config, demo=True)
+
+
+def key(*path):
+    return dg.AssetKey(list(path))
+
+
+def test_asset_graph_keys_and_dependencies(defs):
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    landing = {k for k in keys if k.path[0] == "landing"}
+    assert landing == {
+        key("landing", "website", "daily_metrics"),
+        key("landing", "website", "period_totals"),
+        key("landing", "facebook", "page_insights"),
+        key("landing", "instagram", "account_insights"),
+        key("landing", "linkedin", "organization_statistics"),
+        key("landing", "crm", "deals"),
+        key("landing", "crm", "contacts"),
+        key("landing", "crm", "deal_pipelines"),
+        key("landing", "crm", "open_deal_snapshots"),
+        key("landing", "ledger", "ledger_lines"),
+        key("landing", "team", "manual_rows"),
+    }
+    assert not {k for k in keys if k.path[0] == "dbt_source"}  # sources map to landing assets
+
+    def parents(*path):
+        return graph.get(key(*path)).parent_keys
+
+    assert parents("warehouse", "stg_ga4__daily_metrics") == {
+        key("landing", "website", "daily_metrics")
+    }
+    assert key("config", "catalog") in parents("warehouse", "stg_scorecard_config__kpis")
+    assert key("warehouse", "int_metrics__web") in parents("warehouse", "int_metrics__daily")
+    assert key("warehouse", "int_metric_values") in parents("warehouse", "int_kpi_values")
+    assert parents("serving", "scorecard") >= {
+        key("warehouse", m)
+        for m in (
+            "fct_kpi_values",
+            "fct_perspective_scores",
+            "fct_metric_values",
+            "fct_kpi_latest",
+            "dim_kpis",
+            "dim_objectives",
+        )
+    }
+    # every landing asset reaches the published scorecard
+    upstream = graph.upstream_key_closure if hasattr(graph, "upstream_key_closure") else None
+    serving_ancestors = set()
+    frontier = {key("serving", "scorecard")}
+    while frontier:
+        k = frontier.pop()
+        for p in graph.get(k).parent_keys:
+            if p not in serving_ancestors:
+                serving_ancestors.add(p)
+                frontier.add(p)
+    assert landing <= serving_ancestors, upstream
+
+
+def test_checks_guard_landing_and_marts(defs):
+    graph = defs.resolve_asset_graph()
+    checks = {(c.asset_key, c.name) for c in graph.asset_check_keys}
+    assert (key("landing", "website", "daily_metrics"), "raw_expectations") in checks
+    assert (key("warehouse", "fct_kpi_values"), "gx_marts_kpi_values") in checks
+    assert (key("warehouse", "fct_kpi_latest"), "gx_marts_latest_month_coverage") in checks
+    assert any(
+        name.startswith("unique_combination_fct_kpi_values") for _, name in checks
+    )  # dbt tests
+
+
+def test_job_schedule_and_one_writer_pool(defs):
+    job = defs.resolve_job_def(JOB_NAME)
+    assert job.executor_def.name == "in_process"
+    schedule = defs.resolve_schedule_def(f"{JOB_NAME}_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Copenhagen"
+    graph = defs.resolve_asset_graph()
+    pools = {
+        k: graph.assets_def_for_key(k).node_def.pool
+        for k in (key("warehouse", "fct_kpi_values"), key("serving", "scorecard"))
+    }
+    assert set(pools.values()) == {WAREHOUSE_POOL}
+
+
+def test_schedule_runs_for_the_scheduled_day(defs):
+    schedule = defs.resolve_schedule_def(f"{JOB_NAME}_schedule")
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 3, 29, 2, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    )
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.run_config["resources"]["run_options"]["config"]["as_of"] == "2026-03-29"
