@@ -89,7 +89,10 @@ def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     newest = max(p.stat().st_mtime for p in sources)
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        dbt_resource().cli(["parse", "--quiet"], manifest={}).wait()
+        # into the project's own target folder (dagster-dbt defaults to one per invocation)
+        dbt_resource().cli(
+            ["parse", "--quiet"], manifest={}, target_path=Path(project.target_path)
+        ).wait()
     return manifest
 
 
