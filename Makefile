@@ -24,10 +24,12 @@ demo: install
 demo-social: install
 	$(BIN)/scorecard run --demo --config orchestration/demo/social_media_scorecard.yml
 
-## Everything CI runs: lint, dbt unit tests and the pytest suite (end-to-end tests included).
+## Everything CI runs: lint (Python and SQL), dbt unit tests and the pytest suite
+## (end-to-end tests included).
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models
 	$(BIN)/pytest
 
 ## Skip the slow end-to-end tests while iterating.

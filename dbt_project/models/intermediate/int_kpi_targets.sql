@@ -17,7 +17,10 @@ kpi_periods as (
 ),
 
 entries as (
-    select distinct kpi_id, effective_from from targets
+    select distinct
+        kpi_id,
+        effective_from
+    from targets
 ),
 
 applicable as (
@@ -30,7 +33,7 @@ applicable as (
     inner join entries
         on
             kpi_periods.kpi_id = entries.kpi_id
-            and entries.effective_from <= kpi_periods.period_start
+            and kpi_periods.period_start >= entries.effective_from
     group by kpi_periods.kpi_id, kpi_periods.grain, kpi_periods.period_start
 )
 

@@ -20,7 +20,7 @@ configured as (
         non_negative,
         description
     from {{ ref('stg_scorecard_config__metrics') }}
-    where metric_id not in (select metric_id from builtin)
+    where metric_id not in (select builtin.metric_id from builtin)
 )
 
 select * from builtin

@@ -7,7 +7,10 @@
     sourced - never derived from days: the period value the source reports (distinct users)
 */
 with registry as (
-    select metric_id, additivity from {{ ref('int_metric_registry') }}
+    select
+        metric_id,
+        additivity
+    from {{ ref('int_metric_registry') }}
 ),
 
 daily as (
@@ -22,16 +25,16 @@ daily as (
 
 bucketed as (
     {% for grain in period_grains() %}
-    select
-        metric_id,
-        additivity,
-        '{{ grain }}' as grain,
-        {{ period_start(grain, 'metric_date') }} as period_start,
-        metric_date,
-        value
-    from daily
-    where additivity in ('sum', 'average', 'last')
-    {% if not loop.last %}union all{% endif %}
+        select
+            metric_id,
+            additivity,
+            '{{ grain }}' as grain,
+            {{ period_start(grain, 'metric_date') }} as period_start,
+            metric_date,
+            value
+        from daily
+        where additivity in ('sum', 'average', 'last')
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -60,15 +63,15 @@ aggregated as (
 
 with_end as (
     {% for grain in period_grains() %}
-    select
-        metric_id,
-        grain,
-        period_start,
-        {{ period_end(grain, 'period_start') }} as period_end,
-        value
-    from aggregated
-    where grain = '{{ grain }}'
-    {% if not loop.last %}union all{% endif %}
+        select
+            metric_id,
+            grain,
+            period_start,
+            {{ period_end(grain, 'period_start') }} as period_end,
+            value
+        from aggregated
+        where grain = '{{ grain }}'
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

@@ -35,24 +35,33 @@ closed_deals as (
 ),
 
 events as (
-    select 'crm.leads_created' as metric_id, created_date as metric_date, 1.0 as value
+    select
+        'crm.leads_created' as metric_id,
+        created_date as metric_date,
+        1.0 as value
     from contacts
-    union all
-    select 'crm.deals_won', closed_date, 1.0 from closed_deals where is_won
-    union all
-    select 'crm.deals_lost', closed_date, 1.0 from closed_deals where not is_won
-    union all
-    select 'crm.won_revenue', closed_date, coalesce(amount, 0) from closed_deals where is_won
-    union all
-    select 'crm.days_to_close', closed_date, days_open from closed_deals where is_won
+    {% for metric_id, expression, condition in [
+        ('crm.deals_won', '1.0', 'is_won'),
+        ('crm.deals_lost', '1.0', 'not is_won'),
+        ('crm.won_revenue', 'coalesce(amount, 0)', 'is_won'),
+        ('crm.days_to_close', 'days_open', 'is_won'),
+    ] %}
+        union all
+        select
+            '{{ metric_id }}' as metric_id,
+            closed_date as metric_date,
+            {{ expression }} as value
+        from closed_deals
+        where {{ condition }}
+    {% endfor %}
 ),
 
 event_metrics as (
-    select metric_id from (
-        values
-        ('crm.leads_created'), ('crm.deals_won'), ('crm.deals_lost'),
-        ('crm.won_revenue'), ('crm.days_to_close')
-    ) as ids (metric_id)
+    {% for metric_id in ['crm.leads_created', 'crm.deals_won', 'crm.deals_lost',
+                         'crm.won_revenue', 'crm.days_to_close'] %}
+        select '{{ metric_id }}' as metric_id
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 days as (
@@ -63,7 +72,10 @@ days as (
 ),
 
 daily_events as (
-    select metric_id, metric_date, {{ exact_sum('value') }} as value
+    select
+        metric_id,
+        metric_date,
+        {{ exact_sum('value') }} as value
     from events
     group by metric_id, metric_date
 ),
@@ -81,7 +93,11 @@ dense as (
             and days.date_day = daily_events.metric_date
 )
 
-select metric_id, metric_date, value from dense
+select
+    metric_id,
+    metric_date,
+    value
+from dense
 
 union all
 

@@ -2,13 +2,25 @@
 -- platform (social.<source>.<name>). Several platform metrics may add into one
 -- (LinkedIn engagements = clicks + likes + comments + shares).
 with platforms as (
-    select source_name, metric_date, source_metric, value
+    select
+        source_name,
+        metric_date,
+        source_metric,
+        value
     from {{ ref('stg_facebook_page__page_insights') }}
     union all
-    select source_name, metric_date, source_metric, value
+    select
+        source_name,
+        metric_date,
+        source_metric,
+        value
     from {{ ref('stg_instagram__account_insights') }}
     union all
-    select source_name, metric_date, source_metric, value
+    select
+        source_name,
+        metric_date,
+        source_metric,
+        value
     from {{ ref('stg_linkedin_page__organization_statistics') }}
 ),
 

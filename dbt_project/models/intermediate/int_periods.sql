@@ -16,23 +16,23 @@ days as (
 
 periods as (
     {% for grain in all_grains() %}
-    select distinct
-        '{{ grain }}' as grain,
-        {{ period_start(grain, 'date_day') }} as period_start
-    from days
-    {% if not loop.last %}union all{% endif %}
+        select distinct
+            '{{ grain }}' as grain,
+            {{ period_start(grain, 'date_day') }} as period_start
+        from days
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 bounded as (
     {% for grain in all_grains() %}
-    select
-        grain,
-        period_start,
-        {{ period_end(grain, 'period_start') }} as period_end
-    from periods
-    where grain = '{{ grain }}'
-    {% if not loop.last %}union all{% endif %}
+        select
+            grain,
+            period_start,
+            {{ period_end(grain, 'period_start') }} as period_end
+        from periods
+        where grain = '{{ grain }}'
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 

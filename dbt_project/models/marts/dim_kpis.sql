@@ -10,7 +10,7 @@ select
     cast(kpis.direction as varchar) as direction,
     cast(kpis.owner as varchar) as owner,
     cast(kpis.weight as double) as weight,
-    cast(kpis.actions as varchar []) as actions,
+    cast(kpis.actions as varchar[]) as actions,
     cast(kpis.metric_id as varchar) as metric_id,
     cast(kpis.numerator_metric_id as varchar) as numerator_metric_id,
     cast(kpis.denominator_metric_id as varchar) as denominator_metric_id,

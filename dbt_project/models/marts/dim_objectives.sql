@@ -3,7 +3,7 @@ select
     cast(objectives.objective_id as varchar) as objective_id,
     cast(objectives.perspective as varchar) as perspective,
     cast(objectives.objective_name as varchar) as name,
-    cast(objectives.drives as varchar []) as drives,
+    cast(objectives.drives as varchar[]) as drives,
     cast(objectives.description as varchar) as description,
     cast(objectives.position as integer) as position,
     cast(perspectives.perspective_name as varchar) as perspective_name,

@@ -4,7 +4,10 @@ with kpi_values as (
 ),
 
 newest as (
-    select kpi_id, grain, max(period_start) as period_start
+    select
+        kpi_id,
+        grain,
+        max(period_start) as period_start
     from kpi_values
     where is_complete
     group by kpi_id, grain

@@ -63,7 +63,7 @@ attained as (
                     when target_low is null or target_high is null then null
                     when value between target_low and target_high then 1.0
                     when value < target_low then case when target_low <> 0 then value / target_low end
-                    else case when value <> 0 then target_high / value end
+                    when value <> 0 then target_high / value
                 end
         end as attainment
     from joined

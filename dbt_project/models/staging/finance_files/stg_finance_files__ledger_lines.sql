@@ -27,7 +27,11 @@ renamed as (
 ),
 
 file_months as (
-    select distinct source_name, booking_month, batch_id, extracted_at
+    select distinct
+        source_name,
+        booking_month,
+        batch_id,
+        extracted_at
     from renamed
 ),
 
