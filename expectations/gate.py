@@ -98,6 +98,49 @@ class GateResult:
     def failures(self) -> list[SuiteResult]:
         return [r for r in self.results if not r.success]
 
+    def report(self) -> dict:
+        """A JSON-ready account of the gate: counts, and each failure with example rows."""
+        return {
+            "checks_passed": self.passed,
+            "checks_failed": self.failed,
+            "failures": [
+                {
+                    "suite": r.suite.name,
+                    "error": r.error,
+                    "evaluated": r.evaluated,
+                    "failed": [
+                        {
+                            "expectation": o.expectation,
+                            "column": o.column,
+                            "unexpected_count": o.unexpected_count,
+                            "observed": o.observed,
+                            "examples": o.examples,
+                            "error": o.error,
+                        }
+                        for o in r.failed
+                    ],
+                }
+                for r in self.failures()
+            ],
+        }
+
+
+def describe_report(report: dict) -> list[str]:
+    """One readable line per failed expectation (or broken suite) of a gate report."""
+    lines = []
+    for f in report.get("failures", []):
+        if f.get("error"):
+            lines.append(f"suite {f['suite']} raised: {f['error']}")
+        elif not f.get("evaluated"):
+            lines.append(f"suite {f['suite']} evaluated no expectations")
+        for o in f.get("failed", []):
+            on = f" on {o['column']}" if o.get("column") else ""
+            count = f" ({o['unexpected_count']} rows)" if o.get("unexpected_count") else ""
+            examples = f", e.g. {o['examples'][:3]}" if o.get("examples") else ""
+            observed = f", observed {o['observed']}" if o.get("observed") is not None else ""
+            lines.append(f"suite {f['suite']}: {o['expectation']}{on}{count}{observed}{examples}")
+    return lines
+
 
 @functools.cache
 def _context():

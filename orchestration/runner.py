@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from expectations import describe_report
 from orchestration.assets.serving import SERVING_KEY
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
@@ -73,18 +74,11 @@ def run_pipeline(
         if e.event_type_value == "STEP_FAILURE"
     }
     folder = RunFolder.of(config, result.run_id)
-    failures = [f for r in folder.read_all("landing_") for f in r.get("failures", [])]
-    for report in folder.read_all("gate_"):
-        for f in report.get("failures", []):
-            if f.get("error"):
-                failures.append(f"suite {f['suite']} raised: {f['error']}")
-            elif not f.get("evaluated"):
-                failures.append(f"suite {f['suite']} evaluated no expectations")
-            for o in f.get("failed", []):
-                on = f" on {o['column']}" if o.get("column") else ""
-                count = f" ({o['unexpected_count']} rows)" if o.get("unexpected_count") else ""
-                examples = f" e.g. {o['examples'][:3]}" if o.get("examples") else ""
-                failures.append(f"suite {f['suite']}: {o['expectation']}{on}{count}{examples}")
+    failures = [
+        line
+        for report in folder.read_all("landing_") + folder.read_all("gate_")
+        for line in describe_report(report)
+    ]
     published = result.success and SERVING_KEY.to_user_string() in materialized
     return RunOutcome(
         result.run_id,

@@ -7,6 +7,7 @@ published (Write–Audit–Publish).
 import dagster as dg
 
 from expectations import run_suites, warehouse_suites
+from orchestration.assets.checks import check_result
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions
 
 
@@ -31,46 +32,10 @@ def build_audit_checks(config) -> dg.AssetChecksDefinition:
     def warehouse_expectations(context: dg.AssetCheckExecutionContext, run_options: RunOptions):
         run_date = run_options.run_date(config)
         gate = run_suites(warehouse_suites(config.paths.warehouse, config, run_date))
-        RunFolder.of(config, context.run.run_id).write(
-            "gate_warehouse",
-            {
-                "checks_passed": gate.passed,
-                "checks_failed": gate.failed,
-                "failures": [
-                    {
-                        "suite": r.suite.name,
-                        "error": r.error,
-                        "evaluated": r.evaluated,
-                        "failed": [
-                            {
-                                "expectation": o.expectation,
-                                "column": o.column,
-                                "unexpected_count": o.unexpected_count,
-                                "observed": o.observed,
-                                "examples": o.examples,
-                                "error": o.error,
-                            }
-                            for o in r.failed
-                        ],
-                    }
-                    for r in gate.failures()
-                ],
-            },
-        )
+        RunFolder.of(config, context.run.run_id).write("gate_warehouse", gate.report())
         for r in gate.results:
             if not r.success:
                 context.log.error(r.summary())
-            yield dg.AssetCheckResult(
-                asset_key=dg.AssetKey(list(r.suite.asset_key)),
-                check_name=check_name(r.suite.name),
-                passed=r.success,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=r.summary()[:2000],
-                metadata={
-                    "evaluated": r.evaluated,
-                    "failed": len(r.failed) + (1 if r.error else 0),
-                    "rows": r.rows,
-                },
-            )
+            yield check_result(r, check_name(r.suite.name))
 
     return warehouse_expectations

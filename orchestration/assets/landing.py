@@ -10,6 +10,7 @@ import dagster as dg
 from connectors import connector_for
 from connectors.landing import LandingStore
 from expectations import landing_suites, run_suites
+from orchestration.assets.checks import check_result
 from orchestration.extract import extract_source
 from orchestration.run_context import RunFolder, RunOptions
 
@@ -69,11 +70,9 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         RunFolder.of(config, context.run.run_id).write(
             f"landing_{source.name}",
             {
+                **gate.report(),
                 "source": source.name,
                 "streams": {n: {"rows": r.rows, "files": len(r.files)} for n, r in results.items()},
-                "checks_passed": gate.passed,
-                "checks_failed": gate.failed,
-                "failures": [r.summary() for r in gate.failures()],
                 "quarantined": quarantined,
             },
         )
@@ -88,17 +87,6 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 },
             )
         for suite_result in gate.results:
-            yield dg.AssetCheckResult(
-                asset_key=dg.AssetKey(list(suite_result.suite.asset_key)),
-                check_name=RAW_CHECK,
-                passed=suite_result.success,
-                severity=dg.AssetCheckSeverity.ERROR,
-                description=suite_result.summary()[:2000],
-                metadata={
-                    "evaluated": suite_result.evaluated,
-                    "failed": len(suite_result.failed) + (1 if suite_result.error else 0),
-                    "rows": suite_result.rows,
-                },
-            )
+            yield check_result(suite_result, RAW_CHECK)
 
     return land
