@@ -34,7 +34,7 @@ class RunFolder:
 
     @classmethod
     def of(cls, config, run_id: str) -> RunFolder:
-        return cls(config.paths.work_dir / "runs" / run_id)
+        return cls(config.paths.artifacts_dir / "runs" / run_id)
 
     def write(self, name: str, payload: dict) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)

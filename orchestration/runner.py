@@ -49,7 +49,7 @@ def run_pipeline(
     job = defs.resolve_job_def(JOB_NAME)
     options = RunOptions(as_of=run_date.isoformat(), full_refresh=full_refresh)
     # dbt's per-node output goes to a log file; people get one progress line per step
-    log_dir = config.paths.work_dir / "logs"
+    log_dir = config.paths.artifacts_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
     with (

@@ -9,7 +9,7 @@ CATALOG_KEY = dg.AssetKey(["config", "catalog"])
 
 
 def catalog_dir(config):
-    return config.paths.work_dir / "config"
+    return config.paths.artifacts_dir / "config"
 
 
 def build_catalog_asset(config) -> dg.AssetsDefinition:

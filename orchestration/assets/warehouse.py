@@ -102,7 +102,7 @@ def dbt_environment(config) -> dict[str, str]:
         "SCORECARD_WAREHOUSE": str(config.paths.warehouse),
         "SCORECARD_LANDING_DIR": str(config.paths.landing),
         "SCORECARD_CONFIG_DIR": str(catalog_dir(config)),
-        "DBT_LOG_PATH": str(config.paths.work_dir / "dbt_logs"),
+        "DBT_LOG_PATH": str(config.paths.artifacts_dir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

@@ -51,20 +51,20 @@ class Paths(_Model):
     warehouse: Path = Field(
         default=Path("data/warehouse.duckdb"), description="Working warehouse (dbt builds here)."
     )
-    work: Path | None = Field(
+    artifacts: Path | None = Field(
         default=None,
         description="Run artefacts: config snapshot for dbt, gate reports, run log "
-        "(default: a `work` folder next to the warehouse).",
+        "(default: an `artifacts` folder next to the warehouse).",
     )
 
-    @field_validator("landing", "warehouse", "work", mode="before")
+    @field_validator("landing", "warehouse", "artifacts", mode="before")
     @classmethod
     def _relative_to_config(cls, v, info):
         return resolve_path(v, info.context)
 
     @property
-    def work_dir(self) -> Path:
-        return self.work or self.warehouse.parent / "work"
+    def artifacts_dir(self) -> Path:
+        return self.artifacts or self.warehouse.parent / "artifacts"
 
 
 class Publish(_Model):

@@ -42,7 +42,7 @@ def test_dbt_unit_tests_pass(tmp_path):
     for connector in registry().values():
         for stream in connector.streams:
             store.ensure_schema_file(stream)
-    write_catalog(config, config.paths.work_dir / "config", run_id="unit", run_date=AS_OF)
+    write_catalog(config, config.paths.artifacts_dir / "config", run_id="unit", run_date=AS_OF)
     env = {**os.environ, **dbt_environment(config)}
     config.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     built = dbt("build", "--empty", "--exclude-resource-type", "unit_test", env=env)
