@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +16,42 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time on the warehouse file
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def warehouse_lock(config, *, log=None, timeout: float = 1800) -> Iterator[None]:
+    """Hold the warehouse for one step, across processes.
+
+    The Dagster pool keeps steps of one instance apart; this file lock also keeps apart a
+    `scorecard run` from the command line and a run launched from the UI or the schedule.
+    """
+    path = Path(f"{config.paths.warehouse}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        deadline = time.monotonic() + timeout
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(
+                        f"another run has held {config.paths.warehouse} for over {timeout:.0f} s; "
+                        "wait for it to finish or stop it"
+                    ) from None
+                if not waiting and log is not None:
+                    log.info(f"waiting for another run to release {config.paths.warehouse}")
+                waiting = True
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class RunOptions(dg.ConfigurableResource):

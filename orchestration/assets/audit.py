@@ -8,7 +8,7 @@ import dagster as dg
 
 from expectations import run_suites, warehouse_suites
 from orchestration.assets.checks import check_result
-from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions
+from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 
 def check_name(suite_name: str) -> str:
@@ -31,7 +31,8 @@ def build_audit_checks(config) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(specs=specs, name="warehouse_expectations", pool=WAREHOUSE_POOL)
     def warehouse_expectations(context: dg.AssetCheckExecutionContext, run_options: RunOptions):
         run_date = run_options.run_date(config)
-        gate = run_suites(warehouse_suites(config.paths.warehouse, config, run_date))
+        with warehouse_lock(config, log=context.log):
+            gate = run_suites(warehouse_suites(config.paths.warehouse, config, run_date))
         RunFolder.of(config, context.run.run_id).write("gate_warehouse", gate.report())
         for r in gate.results:
             if not r.success:

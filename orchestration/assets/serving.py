@@ -6,7 +6,7 @@ import duckdb
 from connectors.landing import LandingStore
 from orchestration.assets.warehouse import warehouse_key
 from orchestration.publish import PUBLISHED_TABLES, publish
-from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions
+from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 SERVING_KEY = dg.AssetKey(["serving", "scorecard"])
 
@@ -40,16 +40,17 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
     def scorecard(context: dg.AssetExecutionContext, run_options: RunOptions):
         folder = RunFolder.of(config, context.run.run_id)
         reports = folder.read_all("landing_") + folder.read_all("gate_")
-        result = publish(
-            config.paths.warehouse,
-            config.publish.duckdb,
-            run_id=context.run.run_id,
-            run_date=run_options.run_date(config),
-            framework=config.framework,
-            checks_passed=sum(r["checks_passed"] for r in reports),
-            checks_failed=sum(r["checks_failed"] for r in reports),
-            source_freshness=source_freshness(config),
-        )
+        with warehouse_lock(config, log=context.log):
+            result = publish(
+                config.paths.warehouse,
+                config.publish.duckdb,
+                run_id=context.run.run_id,
+                run_date=run_options.run_date(config),
+                framework=config.framework,
+                checks_passed=sum(r["checks_passed"] for r in reports),
+                checks_failed=sum(r["checks_failed"] for r in reports),
+                source_freshness=source_freshness(config),
+            )
         folder.write("published", {"path": str(result.path), "rows": result.rows})
         context.log.info(f"published {sum(result.rows.values())} rows to {result.path}")
         return dg.MaterializeResult(

@@ -26,7 +26,7 @@ from connectors import connector_for
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
 from orchestration.project import DBT_PROJECT_DIR
-from orchestration.run_context import WAREHOUSE_POOL, RunOptions
+from orchestration.run_context import WAREHOUSE_POOL, RunOptions, warehouse_lock
 
 CONFIG_SOURCE = "scorecard_config"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -119,13 +119,13 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
     )
     def warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, run_options: RunOptions):
         os.environ.update(dbt_environment(config))
-        config.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         args = ["build", "--exclude-resource-type", "unit_test"]
-        if run_options.full_refresh:
-            # the warehouse holds nothing landing cannot rebuild: start from an empty file
-            for suffix in ("", ".wal"):
-                Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)
-            args.append("--full-refresh")
-        yield from dbt.cli(args, context=context).stream()
+        with warehouse_lock(config, log=context.log):
+            if run_options.full_refresh:
+                # the warehouse holds nothing landing cannot rebuild: start from an empty file
+                for suffix in ("", ".wal"):
+                    Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)
+                args.append("--full-refresh")
+            yield from dbt.cli(args, context=context).stream()
 
     return warehouse
