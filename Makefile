@@ -29,7 +29,7 @@ demo-social: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models
+	SCORECARD_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models
 	$(BIN)/pytest
 
 ## Skip the slow end-to-end tests while iterating.
@@ -38,7 +38,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint dbt_project/models
+	SCORECARD_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models
 
 format: install
 	$(BIN)/ruff format .
