@@ -8,7 +8,6 @@ registry, so adding a connector never needs an edit outside `connectors/` and `d
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,46 +17,9 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.secrets import env_reference
+
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
-ENV_PREFIX = "env:"
-
-
-class ConfigError(ValueError):
-    """A configuration problem a person can fix; the message says where and how."""
-
-
-class SecretMissingError(ConfigError):
-    pass
-
-
-def resolve_secret(value: str | None, *, key: str) -> str | None:
-    """Read an `env:NAME` reference from the environment at run time (never earlier)."""
-    if value is None:
-        return None
-    if not value.startswith(ENV_PREFIX):
-        raise ConfigError(
-            f"{key} must be an environment reference like env:NAME, not a literal value"
-        )
-    name = value[len(ENV_PREFIX) :]
-    resolved = os.environ.get(name)
-    if not resolved:
-        raise SecretMissingError(
-            f"{key} refers to environment variable {name}, which is not set; "
-            f"export {name}=... before running"
-        )
-    return resolved
-
-
-def env_reference(value: Any, key: str) -> Any:
-    """Validator body shared by every secret field: the file may only hold `env:NAME`."""
-    if value is None:
-        return value
-    if not isinstance(value, str) or not re.fullmatch(r"env:[A-Za-z_][A-Za-z0-9_]*", value):
-        raise ValueError(
-            f"{key} is a secret and must be written as env:NAME (the value is read from the "
-            "environment at run time); secrets are never stored in the config file"
-        )
-    return value
 
 
 class SourceConfig(BaseModel):
@@ -124,6 +86,7 @@ class Stream:
     primary_key: tuple[str, ...]
     cursor: str | None = None  # the local-date column windows are cut on
     description: str = ""
+    page_size: int | None = None  # records per API page, where the API pages
 
 
 @dataclass
@@ -192,7 +155,10 @@ class Connector:
     reads_files: ClassVar[bool] = False
 
     def __init__(self, config: SourceConfig):
+        from connectors.http import RetryPolicy
+
         self.config = config
+        self.policy = RetryPolicy()  # tests shorten the waits; users never need to
 
     def metric_map(self) -> dict[str, tuple[str, ...]]:
         if self.config.metric_map is not None:

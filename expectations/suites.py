@@ -73,6 +73,7 @@ LANDING_RULES: dict[str, Callable[[], list]] = {
             column_A="period_end", column_B="period_start", or_equal=True
         ),
     ],
+    "property_quota": lambda: [_at_least("tokens_per_day_remaining", 0)],
     "page_insights": lambda: [_at_least("value", 0)],
     "account_insights": lambda: [_at_least("value", 0)],
     "organization_statistics": lambda: [_at_least("value", 0)],

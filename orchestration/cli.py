@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from connectors.base import ConfigError
+from connectors.secrets import ConfigError
 
 app = typer.Typer(
     help="Marketing Scorecard: extract, build, audit and publish a balanced scorecard.",
@@ -78,6 +78,8 @@ def run(
         err.print(f"[red]--as-of {as_of!r} is not a date like 2026-01-31.[/]")
         raise typer.Exit(2)
     run_date = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(cfg.timezone)).date()
+    if not demo:
+        _check_secrets(cfg)
     err.print(
         f"[bold]Marketing Scorecard[/] — {cfg.framework.replace('_', ' ')}, {len(cfg.kpis)} KPIs, "
         f"{len(cfg.sources)} sources{' (demo data)' if demo else ''}, run date {run_date}",
@@ -162,6 +164,20 @@ def validate_config(config: ConfigOption = None) -> None:
             highlight=False,
         )
     out.print(f"  publishes to {cfg.publish.duckdb}", highlight=False)
+
+
+def _check_secrets(cfg) -> None:
+    """Every env: reference must be set before a real run starts (exit 2 if one is not)."""
+    from connectors.secrets import resolve_secret
+
+    for i, source in enumerate(cfg.sources):
+        for key, value in source.model_dump().items():
+            if isinstance(value, str) and value.startswith("env:"):
+                try:
+                    resolve_secret(value, key=f"sources[{i}] ({source.name}).{key}")
+                except ConfigError as e:
+                    err.print(f"[red]Configuration error.[/] {e}", highlight=False)
+                    raise typer.Exit(2) from None
 
 
 def _env_references(value) -> set[str]:

@@ -10,7 +10,9 @@ from pathlib import Path
 from connectors import connector_for
 from connectors.base import Batch, ExtractContext
 from connectors.files import BadFileError
+from connectors.http import SourceError
 from connectors.landing import LandingStore
+from connectors.secrets import ConfigError, RedactingLogger
 
 
 @dataclass
@@ -33,9 +35,29 @@ def extract_source(
     demo: bool = False,
     log: logging.Logger | None = None,
 ) -> dict[str, StreamResult]:
-    """Land every stream of one source; raises ExtractionFailed after quarantining bad files."""
-    log = log or logging.getLogger(__name__)
+    """Land every stream of one source; raises ExtractionFailed after quarantining bad files.
+
+    Whatever leaves here — log lines and error messages — has every secret redacted.
+    """
+    log = RedactingLogger(log or logging.getLogger(__name__))
     connector = connector_for(source_config.type)(source_config)
+    try:
+        results = _extract_streams(connector, source_config, store, run_date, demo, log)
+    except (SourceError, ConfigError):
+        raise
+    except Exception as e:  # an unexpected failure still must not leak a token
+        raise SourceError(source_config.name, f"{type(e).__name__}: {e}") from None
+    bad = [(s, p, r) for s, res in results.items() for p, r in res.quarantined]
+    if bad:
+        details = "; ".join(f"{p.name}: {r}" for _, p, r in bad)
+        raise ExtractionFailed(
+            f"source {source_config.name}: {len(bad)} file(s) could not be landed and were "
+            f"quarantined under {store.root / '_quarantine'}: {details}"
+        )
+    return results
+
+
+def _extract_streams(connector, source_config, store, run_date, demo, log):
     results: dict[str, StreamResult] = {}
     for stream in connector.streams:
         store.ensure_schema_file(stream)
@@ -69,11 +91,4 @@ def extract_source(
                 item.file_name or item.window,
                 path.name,
             )
-    bad = [(s, p, r) for s, res in results.items() for p, r in res.quarantined]
-    if bad:
-        details = "; ".join(f"{p.name}: {r}" for _, p, r in bad)
-        raise ExtractionFailed(
-            f"source {source_config.name}: {len(bad)} file(s) could not be landed and were "
-            f"quarantined under {store.root / '_quarantine'}: {details}"
-        )
     return results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
 from connectors.demo.seasonal import level, share
@@ -108,3 +108,20 @@ def ga4_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         yield Batch(table_from_rows(stream.schema, _daily_rows(config, window)), window)
     elif stream.name == "period_totals":
         yield Batch(table_from_rows(stream.schema, _period_rows(config, window)), window)
+    elif stream.name == "property_quota":
+        yield Batch(table_from_rows(stream.schema, _quota_rows(config, ctx.run_date)), window)
+
+
+def _quota_rows(config, run_date: date) -> list[dict]:
+    """What GA4 reports as quota after a nightly run's reports (well within limits)."""
+    from connectors.ga4.reports import QUOTA_FIELDS
+
+    limits = dict(zip(QUOTA_FIELDS, (200_000, 40_000, 10, 10, 120, 14_000), strict=True))
+    used = dict(zip(QUOTA_FIELDS, (310, 310, 0, 0, 0, 310), strict=True))
+    stamp = datetime.combine(run_date, time(2, 0), tzinfo=UTC)
+    return [
+        {"property_id": pid, "requested_at": stamp, "report": "daily"}
+        | {f"{f}_consumed": used[f] for f in QUOTA_FIELDS}
+        | {f"{f}_remaining": limits[f] - used[f] for f in QUOTA_FIELDS}
+        for pid in config.property_ids
+    ]

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Literal
 
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
 from connectors import register
-from connectors.base import ApiSourceConfig, Connector, Stream, env_reference
+from connectors.base import (
+    ApiSourceConfig,
+    Batch,
+    Connector,
+    ExtractContext,
+    Stream,
+    table_from_rows,
+)
+from connectors.ga4 import reports
+from connectors.ga4.reports import QUOTA_FIELDS
+from connectors.secrets import env_reference
 
 _FLAGS = [
     pa.field("subject_to_thresholding", pa.bool_()),
@@ -37,6 +48,15 @@ class GA4Config(ApiSourceConfig):
     period_metrics: list[str] = Field(
         default=["totalUsers"],
         description="Non-additive GA4 metrics requested per ISO week, month, quarter and year.",
+    )
+    page_size: int = Field(
+        default=100_000, ge=1, le=250_000, description="Rows per report page (limit)."
+    )
+    quota_wait_seconds: float = Field(
+        default=900,
+        ge=0,
+        description="How long a run may wait in total for GA4's hourly quota to come back "
+        "before it stops cleanly (the daily quota always stops the run).",
     )
 
     @model_validator(mode="before")
@@ -111,4 +131,63 @@ class GA4(Connector):
             cursor="period_start",
             description="Non-additive metrics as GA4 reports them per week/month/quarter/year.",
         ),
+        Stream(
+            name="property_quota",
+            schema=pa.schema(
+                [
+                    pa.field("property_id", pa.string()),
+                    pa.field("requested_at", pa.timestamp("us", tz="UTC")),
+                    pa.field("report", pa.string()),
+                    *[
+                        pa.field(f"{quota}_{kind}", pa.int64())
+                        for quota in QUOTA_FIELDS
+                        for kind in ("consumed", "remaining")
+                    ],
+                ]
+            ),
+            primary_key=("property_id", "requested_at", "report"),
+            description="GA4's propertyQuota after each report: tokens used and left.",
+        ),
     )
+
+    def __init__(self, config):
+        super().__init__(config)
+        self._quota: list[dict] = []
+        self._window = None
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        """One batch per stream with every property, so a stream lands all or nothing.
+
+        The quota stream lands what the report streams recorded, so it is declared last.
+        """
+        from connectors.ga4.api import GA4Api
+
+        if stream.name == "property_quota":
+            if self._quota:
+                yield Batch(table_from_rows(stream.schema, self._quota), self._window)
+            return
+        window = self._window = ctx.window_for(self.config)
+        api = self._api = getattr(self, "_api", None) or GA4Api(
+            self.config, log=ctx.log, policy=self.policy
+        )
+        specs = (
+            [reports.daily_spec(self.config, window)]
+            if stream.name == "daily_metrics"
+            else reports.period_specs(self.config, window)
+        )
+        rows = []
+        for property_id in self.config.property_ids:
+            for spec in specs:
+                pages = 0
+                for response in api.pages(spec, property_id, self.config.page_size):
+                    pages += 1
+                    if stream.name == "daily_metrics":
+                        rows += reports.daily_records(property_id, response)
+                    else:
+                        rows += reports.period_records(property_id, spec, response)
+                    self._quota.append(reports.quota_record(property_id, spec, response))
+                ctx.log.info(
+                    f"{self.config.name}: property {property_id} {spec.name} report "
+                    f"{spec.start}..{spec.end}: {pages} page(s)"
+                )
+        yield Batch(table_from_rows(stream.schema, rows), window)

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from connectors import registry
-from connectors.base import ConfigError
+from connectors.secrets import ConfigError
 from orchestration.config.models import KPI, Objective, Paths, Publish, Schedule, ScorecardConfig
 from orchestration.project import DEMO_DIR
 

@@ -93,7 +93,7 @@ class Publish(_Model):
     @field_validator("postgres")
     @classmethod
     def _secret(cls, v: str | None) -> str | None:
-        from connectors.base import env_reference
+        from connectors.secrets import env_reference
 
         return env_reference(v, "publish.postgres")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import SecretMissingError, resolve_secret
+from connectors.secrets import SecretMissingError, resolve_secret
 from orchestration.config import ConfigFileError, load_config
 from orchestration.config.catalog import catalog_tables
 from tests.conftest import AS_OF, DEMO_DIR, REPO

@@ -1,0 +1,198 @@
+"""HTTP mechanics, written once for every API connector.
+
+- one `requests.Session` per source, a timeout on every call;
+- retries with exponential backoff and jitter on 5xx and on timeouts / dropped connections,
+  and on 429 after the server's `Retry-After` (urllib3's `Retry` does the waiting);
+- no retry on 400/401/403: those are answered at once with an error that says which source
+  failed and what to do;
+- tokens redacted from every error message (see `connectors.secrets`).
+
+Connectors whose vendor ships a client (GA4) reuse `RetryPolicy` and the error types here.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from connectors.secrets import redact
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+USER_AGENT = "marketing-scorecard/0.1 (+https://github.com/marketing-scorecard)"
+
+
+class SourceError(RuntimeError):
+    """Extraction from a source failed; the message names the source and what to do."""
+
+    def __init__(self, source: str, message: str):
+        super().__init__(redact(f"source {source}: {message}"))
+        self.source = source
+
+
+class AuthError(SourceError):
+    """Credentials rejected or no permission (401/403): never retried."""
+
+
+class RequestError(SourceError):
+    """The platform refused the request as malformed (400/404/422): never retried."""
+
+
+class QuotaExhausted(SourceError):
+    """A quota that will not come back within this run (e.g. a daily quota)."""
+
+
+class TransientError(SourceError):
+    """5xx, timeouts or throttling that outlasted every retry."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry transient failures (shared by all API connectors)."""
+
+    attempts: int = 5  # retries after the first try
+    backoff: float = 1.0  # seconds; doubles each retry
+    max_backoff: float = 60.0
+    jitter: float = 0.5  # up to this many seconds added at random
+    max_retry_after: float = 900.0  # longest server-requested wait we honour
+    timeout: float = 60.0  # seconds, per HTTP call
+
+    def delay(self, retry_number: int) -> float:
+        """Backoff before retry `retry_number` (1-based), with jitter."""
+        base = min(self.max_backoff, self.backoff * 2 ** (retry_number - 1))
+        return base + random.uniform(0, self.jitter)
+
+    def urllib3_retry(self) -> Retry:
+        return Retry(
+            total=self.attempts,
+            connect=self.attempts,
+            read=self.attempts,
+            status=self.attempts,
+            other=0,
+            allowed_methods=None,  # POST reports are idempotent reads: retry them too
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=self.backoff,
+            backoff_max=self.max_backoff,
+            backoff_jitter=self.jitter,
+            respect_retry_after_header=True,
+            raise_on_status=False,  # hand the last response back; we turn it into an error
+        )
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """`Retry-After` as seconds (delta-seconds or an HTTP date), if the server sent one."""
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class HttpClient:
+    """A session for one source: base URL, auth headers, retries, timeouts, clear errors."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        log: logging.Logger | None = None,
+    ):
+        self.source = source
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.log = log or logging.getLogger(f"connectors.{source}")
+        self.params = dict(params or {})
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
+        adapter = HTTPAdapter(max_retries=self.policy.urllib3_retry())
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        absolute = path.startswith(("http://", "https://"))
+        url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
+        params = {**self.params, **(kwargs.pop("params", None) or {})}
+        try:
+            response = self.session.request(
+                method, url, params=params, timeout=self.policy.timeout, **kwargs
+            )
+        except requests.exceptions.RetryError as e:
+            raise TransientError(self.source, f"{method} {_path(url)} kept failing: {e}") from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
+            raise TransientError(
+                self.source,
+                f"{method} {_path(url)} failed after {self.policy.attempts} retries "
+                f"({type(e).__name__}); check the network or the source's base_url",
+            ) from None
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return response
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs).json()
+
+    def post_json(self, path: str, body: Any, **kwargs: Any) -> Any:
+        return self.request("POST", path, json=body, **kwargs).json()
+
+    def error_for(self, response: requests.Response) -> SourceError:
+        status = response.status_code
+        where = f"{response.request.method} {_path(response.url)} returned {status}"
+        detail = _detail(response)
+        if status in (401, 403):
+            return AuthError(
+                self.source,
+                f"{where} ({detail}): the credentials were rejected or lack permission; "
+                "check the token's environment variable and its scopes",
+            )
+        if status in RETRY_STATUSES:
+            return TransientError(
+                self.source, f"{where} ({detail}) after {self.policy.attempts} retries; try later"
+            )
+        return RequestError(self.source, f"{where} ({detail}); check the source's settings")
+
+    def paginate(self, path: str, next_page, **kwargs: Any) -> Iterator[Any]:
+        """Follow pages: `next_page(json, response)` returns the next (path, kwargs) or None."""
+        while path:
+            response = self.request(kwargs.pop("method", "GET"), path, **kwargs)
+            body = response.json()
+            yield body
+            following = next_page(body, response)
+            if not following:
+                return
+            path, kwargs = following
+
+
+def _path(url: str) -> str:
+    """A URL without its query string (queries may carry keys)."""
+    return redact(url.split("?", 1)[0])
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return redact(response.text[:200].strip()) or response.reason
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("error_description") or str(error)
+    else:
+        message = str(error)
+    return redact(str(message)[:300])

@@ -1,0 +1,199 @@
+"""The GA4 connector against a local server speaking the Data API's REST wire format,
+through the real google-analytics-data client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+
+import pytest
+
+from connectors.base import ExtractContext, LandedState, Window
+from connectors.ga4 import GA4, GA4Config
+from connectors.http import AuthError, QuotaExhausted, RetryPolicy
+from tests.fakes.ga4 import FakeGA4, daily_data
+
+TOKEN = "canary-ga4-token-5f1c0e9d"
+RUN = date(2025, 3, 1)
+FAST = RetryPolicy(attempts=3, backoff=0.05, jitter=0.01)
+
+
+@pytest.fixture
+def fake(httpserver):
+    server = FakeGA4(token=TOKEN)
+    server.data = {
+        "111": daily_data(date(2025, 1, 1), RUN, base=100),
+        "222": daily_data(date(2025, 1, 1), RUN, base=200),
+    }
+    server.url = server.install(httpserver)
+    return server
+
+
+def connector(fake, monkeypatch, **overrides):
+    monkeypatch.setenv("GA4_TEST_TOKEN", TOKEN)
+    config = GA4Config(
+        name="website",
+        type="ga4",
+        property_ids=["111", "222"],
+        access_token="env:GA4_TEST_TOKEN",
+        api_endpoint=fake.url,
+        start_date=date(2025, 2, 15),
+        **overrides,
+    )
+    c = GA4(config)
+    c.policy = FAST
+    return c
+
+
+def extract(c, stream, state=None, log=None):
+    ctx = ExtractContext(
+        run_date=RUN, state=state or LandedState(), log=log or logging.getLogger("t")
+    )
+    return [
+        row for batch in c.extract(GA4.stream(stream), ctx) for row in batch.records.to_pylist()
+    ]
+
+
+def test_daily_report_pages_through_both_properties(fake, monkeypatch):
+    c = connector(fake, monkeypatch, page_size=5)
+    rows = extract(c, "daily_metrics")
+    days = (RUN - date(2025, 2, 15)).days + 1  # 15 days -> 3 pages of 5
+    assert len(rows) == 2 * days * 5
+    offsets = [(r["property"], int(r["body"].get("offset", 0))) for r in fake.requests]
+    assert offsets == [("111", 0), ("111", 5), ("111", 10), ("222", 0), ("222", 5), ("222", 10)]
+    body = fake.requests[0]["body"]
+    assert body["dateRanges"] == [{"startDate": "2025-02-15", "endDate": "2025-03-01"}]
+    assert body["limit"] == "5" and body["keepEmptyRows"] is True
+    day = {
+        (r["property_id"], r["metric"]): r["value"] for r in rows if r["date"] == date(2025, 2, 20)
+    }
+    expected_sessions = 100 + (date(2025, 2, 20) - date(2025, 1, 1)).days
+    assert day[("111", "sessions")] == expected_sessions
+    assert day[("222", "sessions")] == expected_sessions + 100
+    assert {r["time_zone"] for r in rows} == {"Europe/Copenhagen"}
+    assert {r["currency_code"] for r in rows} == {"DKK"}
+
+
+def test_lookback_is_re_extracted_every_run(fake, monkeypatch):
+    c = connector(fake, monkeypatch)
+    state = LandedState(windows=(Window(date(2025, 2, 15), date(2025, 2, 27)),))
+    extract(c, "daily_metrics", state)
+    assert {r["body"]["dateRanges"][0]["startDate"] for r in fake.requests} == {"2025-02-24"}
+
+
+def test_period_totals_come_from_ga4_never_from_days(fake, monkeypatch):
+    c = connector(fake, monkeypatch)
+    rows = extract(c, "period_totals")
+    by = {(r["property_id"], r["grain"], r["period_start"]): r["value"] for r in rows}
+    feb = [fake.data["111"][date(2025, 2, d)]["totalUsers"] for d in range(1, 29)]
+    assert by[("111", "month", date(2025, 2, 1))] == round(sum(feb) * 0.6)  # not sum(feb)
+    q1 = [
+        fake.data["111"][date(2025, 1, 1) + timedelta(days=i)]["totalUsers"] for i in range(59 + 1)
+    ]
+    assert by[("111", "quarter", date(2025, 1, 1))] == round(sum(q1) * 0.6)  # Q1 up to 1 March
+    assert ("111", "week", date(2025, 2, 10)) in by  # the ISO week holding 15 February
+    assert ("222", "year", date(2025, 1, 1)) in by
+    dims = sorted(
+        {tuple(d["name"] for d in r["body"].get("dimensions", [])) for r in fake.requests}
+    )
+    assert dims == [(), ("isoYearIsoWeek",), ("year",), ("yearMonth",)]
+
+
+def test_quota_and_metadata_flags_land_as_data(fake, monkeypatch):
+    fake.thresholded = {"222"}
+    c = connector(fake, monkeypatch)
+    rows = extract(c, "daily_metrics")
+    assert {r["subject_to_thresholding"] for r in rows if r["property_id"] == "222"} == {True}
+    assert {r["subject_to_thresholding"] for r in rows if r["property_id"] == "111"} == {False}
+    quota = extract(c, "property_quota")
+    assert len(quota) == 2 and quota[0]["tokens_per_day_remaining"] > 0
+
+
+def test_429_waits_as_asked_then_succeeds(fake, monkeypatch):
+    fake.fail_next(429, "Exhausted property tokens per hour. Retry later.", retry_after="1")
+    c = connector(fake, monkeypatch)
+    rows = extract(c, "daily_metrics")
+    assert rows
+    assert fake.request_times[1] - fake.request_times[0] >= 1.0  # Retry-After honoured
+
+
+def test_500_is_retried_with_backoff(fake, monkeypatch):
+    fake.fail_next(500, "Internal error encountered.")
+    fake.fail_next(503, "The service is currently unavailable.")
+    rows = extract(connector(fake, monkeypatch), "daily_metrics")
+    assert rows and len(fake.requests) == 4  # two failures, then one page per property
+
+
+def test_403_fails_at_once_with_a_clear_message(fake, monkeypatch):
+    fake.forbidden = {"222"}
+    with pytest.raises(AuthError) as e:
+        extract(connector(fake, monkeypatch), "daily_metrics")
+    assert "property 222" in str(e.value) and "Property access management" in str(e.value)
+    assert str(e.value).startswith("source website:")
+    assert [r["property"] for r in fake.requests].count("222") == 1  # never retried
+    assert TOKEN not in str(e.value)
+
+
+def test_daily_quota_stops_the_run_with_a_clear_message(fake, monkeypatch):
+    fake.fail_next(429, "Exhausted property tokens per day. Quota resets at midnight Pacific.")
+    with pytest.raises(QuotaExhausted, match="daily quota"):
+        extract(connector(fake, monkeypatch), "daily_metrics")
+    assert len(fake.requests) == 1
+
+
+def test_hourly_quota_beyond_the_wait_budget_stops_cleanly(fake, monkeypatch):
+    fake.fail_next(429, "Exhausted property tokens per hour.", retry_after="3600")
+    with pytest.raises(QuotaExhausted, match="quota_wait_seconds"):
+        extract(connector(fake, monkeypatch, quota_wait_seconds=60), "daily_metrics")
+
+
+def test_rejected_token_is_explained_and_redacted(fake, monkeypatch, caplog):
+    fake.token = "another-token-entirely"
+    with pytest.raises(AuthError) as e:
+        extract(connector(fake, monkeypatch), "daily_metrics")
+    assert "GA4_TEST_TOKEN" in str(e.value)
+    assert TOKEN not in str(e.value) and TOKEN not in caplog.text
+
+
+def test_service_account_key_file(fake, monkeypatch, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    key_file = tmp_path / "sa.json"
+    key_file.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "test",
+                "private_key_id": "k1",
+                "private_key": pem,
+                "client_email": "scorecard@test.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{fake.url}/token",
+            }
+        )
+    )
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    fake.service_accounts = {"k1": public}
+    monkeypatch.setenv("GA4_KEY_FILE", str(key_file))
+    config = GA4Config(
+        name="website",
+        type="ga4",
+        property_ids=["111"],
+        credentials="env:GA4_KEY_FILE",
+        api_endpoint=fake.url,
+        start_date=date(2025, 2, 25),
+    )
+    rows = extract(GA4(config), "daily_metrics")
+    assert len(rows) == 5 * 5
+    # a JWT signed with the account's key, as Google's client sends for service accounts
+    assert fake.requests[0]["headers"]["Authorization"].count(".") == 2

@@ -1,0 +1,1 @@
+"""Local stand-ins that speak the platforms' documented wire formats (for tests only)."""
