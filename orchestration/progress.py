@@ -30,8 +30,9 @@ class ProgressHandler(logging.Handler):
         if event is None:
             # errors our assets log themselves (quarantines, failed suites); Dagster's own
             # warnings about skipped downstream steps would only repeat the failure
-            if record.levelno >= logging.ERROR and step:
-                self.console.print(f"    [red]{_message(record)}[/]", highlight=False)
+            message = _message(record)
+            if record.levelno >= logging.ERROR and step and not message.startswith("Dependencies"):
+                self.console.print(f"    [red]{message}[/]", highlight=False)
             return
         kind = _EVENTS.get(event.event_type_value)
         if kind == "start":
@@ -42,8 +43,7 @@ class ProgressHandler(logging.Handler):
             self.console.print(f"[green]✓[/] {step} [dim]({took:.1f}s)[/]", highlight=False)
         elif kind == "failure":
             error = event.step_failure_data.error if event.step_failure_data else None
-            reason = error.message.strip().splitlines()[0] if error else "failed"
-            self.console.print(f"[red]✗ {step}[/]: {reason}", highlight=False)
+            self.console.print(f"[red]✗ {step}[/]: {root_cause(error)}", highlight=False)
         elif kind == "skipped":
             self.console.print(f"[dim]- {step} skipped[/]", highlight=False)
         elif kind == "check":
@@ -67,3 +67,15 @@ def progress_logger(_init_context) -> logging.Logger:
     log.setLevel(logging.DEBUG)
     log.propagate = False
     return log
+
+
+def root_cause(error) -> str:
+    """The user-facing reason of a step failure: Dagster wraps what our code raised."""
+    if error is None:
+        return "failed"
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    message = error.message.strip().splitlines()[0] if error.message else error.cls_name
+    # "connectors.http.AuthError: source ..." -> "AuthError: source ..."
+    head, sep, rest = message.partition(": ")
+    return f"{head.rsplit('.', 1)[-1]}{sep}{rest}" if sep else message

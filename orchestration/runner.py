@@ -15,6 +15,7 @@ from expectations import describe_report
 from orchestration.assets.serving import SERVING_KEY
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
+from orchestration.progress import root_cause
 from orchestration.project import PROJECT_ROOT
 from orchestration.run_context import RunFolder, RunOptions
 
@@ -69,12 +70,13 @@ def run_pipeline(
         e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
     )
     failed_steps = {
-        e.step_key: (e.step_failure_data.error.message.strip() if e.step_failure_data else "")
+        e.step_key: root_cause(e.step_failure_data.error if e.step_failure_data else None)
         for e in result.all_events
         if e.event_type_value == "STEP_FAILURE"
     }
     folder = RunFolder.of(config, result.run_id)
-    failures = [
+    failures = dbt_errors(log_path) if any("dbt" in step for step in failed_steps) else []
+    failures += [
         line
         for report in folder.read_all("landing_") + folder.read_all("gate_")
         for line in describe_report(report)
@@ -89,3 +91,13 @@ def run_pipeline(
         failures,
         log_path,
     )
+
+
+def dbt_errors(log_path: Path, limit: int = 12) -> list[str]:
+    """dbt's own summary of what failed ("Completed with N errors ..."), from the run log."""
+    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Completed with"):
+            details = [x.strip() for x in lines[i + 1 :] if x.strip() and not x.startswith("Done.")]
+            return [f"dbt: {x}" for x in details[:limit]]
+    return []

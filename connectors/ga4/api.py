@@ -8,6 +8,7 @@ on 429, hourly-quota waits within a budget, and one clear error for each kind of
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -31,6 +32,11 @@ TRANSIENT = (
     gexc.GatewayTimeout,
     gexc.DeadlineExceeded,
 )
+
+
+def _message(error) -> str:
+    """Google's error text without the "POST http://...: " it starts with."""
+    return re.sub(r"^[A-Z]+ \S+: ", "", str(getattr(error, "message", error)).strip())
 
 
 def credentials_for(config):
@@ -92,11 +98,11 @@ class GA4Api:
             time.sleep(delay)
 
     def _quota_delay(self, error, property_id: str, retries: int) -> float:
-        message = getattr(error, "message", str(error))
+        message = _message(error)
         if "per day" in message.lower():
             raise QuotaExhausted(
                 self.config.name,
-                f"GA4 property {property_id} has used its daily quota ({message.strip()}); the "
+                f"GA4 property {property_id} has used its daily quota ({message}); the "
                 "run stops here and the next run continues from the same window",
             )
         headers = getattr(getattr(error, "response", None), "headers", None)
@@ -104,7 +110,7 @@ class GA4Api:
         if self.quota_waited + delay > self.config.quota_wait_seconds:
             raise QuotaExhausted(
                 self.config.name,
-                f"GA4 property {property_id} is over its hourly quota ({message.strip()}) and "
+                f"GA4 property {property_id} is over its hourly quota ({message}) and "
                 f"waiting longer than quota_wait_seconds={self.config.quota_wait_seconds} would "
                 "be needed; the run stops cleanly and the next run continues",
             )
@@ -120,7 +126,7 @@ class GA4Api:
             raise TransientError(
                 self.config.name,
                 f"GA4 property {property_id} kept failing ({type(error).__name__}: "
-                f"{getattr(error, 'message', error)}) after {retries} retries; try again later",
+                f"{_message(error)}) after {retries} retries; try again later",
             ) from None
         delay = self.policy.delay(retries + 1)
         self.log.warning(
@@ -147,7 +153,7 @@ class GA4Api:
         raise error
 
     def _refusal(self, error, property_id: str):
-        message = getattr(error, "message", str(error)).strip()
+        message = _message(error)
         if isinstance(error, gexc.Unauthorized):
             return AuthError(
                 self.config.name,

@@ -22,7 +22,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from connectors import connector_for
+from connectors import connector_for, registry
+from connectors.landing import LandingStore
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
 from orchestration.project import DBT_PROJECT_DIR
@@ -119,6 +120,12 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
     )
     def warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, run_options: RunOptions):
         os.environ.update(dbt_environment(config))
+        # every stream of every connector type has its typed, empty schema file, so staging
+        # of a type no source is configured for builds as an empty table
+        store = LandingStore(config.paths.landing)
+        for connector in registry().values():
+            for stream in connector.streams:
+                store.ensure_schema_file(stream)
         args = ["build", "--exclude-resource-type", "unit_test"]
         with warehouse_lock(config, log=context.log):
             if run_options.full_refresh:
