@@ -87,6 +87,7 @@ class Stream:
     cursor: str | None = None  # the local-date column windows are cut on
     description: str = ""
     page_size: int | None = None  # records per API page, where the API pages
+    lookback_days: int | None = None  # None: the source's lookback_days
 
 
 @dataclass
@@ -129,6 +130,7 @@ class ExtractContext:
     run_date: date
     state: LandedState = field(default_factory=LandedState)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("connectors"))
+    stream: Stream | None = None
 
     def window_for(self, config: SourceConfig) -> Window:
         """`[last_window_end - lookback, run_date]`, from start_date on a first run, and from
@@ -137,7 +139,9 @@ class ExtractContext:
         if last_end is None:
             start = config.start_date
         else:
-            start = max(config.start_date, last_end - timedelta(days=config.lookback_days))
+            declared = self.stream.lookback_days if self.stream else None
+            lookback = config.lookback_days if declared is None else declared
+            start = max(config.start_date, last_end - timedelta(days=lookback))
             start = min(start, self.state.first_gap(config.start_date) or start)
         return Window(min(start, self.run_date), self.run_date)
 

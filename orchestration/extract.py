@@ -63,7 +63,10 @@ def _extract_streams(connector, source_config, store, run_date, demo, log):
         store.ensure_schema_file(stream)
         result = results[stream.name] = StreamResult(stream.name)
         ctx = ExtractContext(
-            run_date=run_date, state=store.state(source_config.name, stream.name), log=log
+            run_date=run_date,
+            state=store.state(source_config.name, stream.name),
+            log=log,
+            stream=stream,
         )
         if demo:
             from connectors.demo import demo_extract

@@ -49,8 +49,8 @@ class GA4Config(ApiSourceConfig):
         default=["totalUsers"],
         description="Non-additive GA4 metrics requested per ISO week, month, quarter and year.",
     )
-    page_size: int = Field(
-        default=100_000, ge=1, le=250_000, description="Rows per report page (limit)."
+    page_size: int | None = Field(
+        default=None, ge=1, le=250_000, description="Rows per report page (default 100,000)."
     )
     quota_wait_seconds: float = Field(
         default=900,
@@ -112,6 +112,7 @@ class GA4(Connector):
             ),
             primary_key=("property_id", "date", "metric"),
             cursor="date",
+            page_size=100_000,
             description="One row per property, day (property time zone) and GA4 metric.",
         ),
         Stream(
@@ -129,6 +130,7 @@ class GA4(Connector):
             ),
             primary_key=("property_id", "grain", "period_start", "metric"),
             cursor="period_start",
+            page_size=100_000,
             description="Non-additive metrics as GA4 reports them per week/month/quarter/year.",
         ),
         Stream(
@@ -179,7 +181,8 @@ class GA4(Connector):
         for property_id in self.config.property_ids:
             for spec in specs:
                 pages = 0
-                for response in api.pages(spec, property_id, self.config.page_size):
+                page_size = self.config.page_size or stream.page_size
+                for response in api.pages(spec, property_id, page_size):
                     pages += 1
                     if stream.name == "daily_metrics":
                         rows += reports.daily_records(property_id, response)

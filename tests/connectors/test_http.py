@@ -61,7 +61,9 @@ def test_persistent_5xx_gives_up_with_a_clear_error(httpserver):
         Response('{"error": {"message": "down"}}', status=502, content_type="application/json")
     )
     httpserver.expect_request("/stats").respond_with_handler(handler)
-    with pytest.raises(TransientError, match=r"source social: GET http://\S+/stats returned 502 \(down\)"):
+    with pytest.raises(
+        TransientError, match=r"source social: GET http://\S+/stats returned 502 \(down\)"
+    ):
         client(httpserver).get_json("stats")
     assert len(calls) == 1 + FAST.attempts
 
