@@ -196,10 +196,7 @@ class Connector:
         file and may yield a `connectors.files.BadFileError` for a file that cannot be landed
         (orchestration quarantines it and fails the run after landing the good files).
         """
-        raise NotImplementedError(
-            f"source type {self.type!r} has no live extractor in this release; "
-            "run with --demo to use bundled sample data"
-        )
+        raise NotImplementedError(f"connector {self.type!r} does not implement extract()")
 
 
 def table_from_rows(schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.Table:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ USER_AGENT = "marketing-scorecard/0.1 (+https://github.com/marketing-scorecard)"
 
 class SourceError(RuntimeError):
     """Extraction from a source failed; the message names the source and what to do."""
+
+    code: int | None = None  # the platform's own error code, where it has one
 
     def __init__(self, source: str, message: str):
         super().__init__(redact(f"source {source}: {message}"))
@@ -130,21 +133,45 @@ class HttpClient:
         absolute = path.startswith(("http://", "https://"))
         url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
         params = {**self.params, **(kwargs.pop("params", None) or {})}
-        try:
-            response = self.session.request(
-                method, url, params=params, timeout=self.policy.timeout, **kwargs
+        throttled = 0
+        while True:
+            try:
+                response = self.session.request(
+                    method, url, params=params, timeout=self.policy.timeout, **kwargs
+                )
+            except requests.exceptions.RetryError as e:
+                raise TransientError(
+                    self.source, f"{method} {_path(url)} kept failing: {e}"
+                ) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
+                raise TransientError(
+                    self.source,
+                    f"{method} {_path(url)} failed after {self.policy.attempts} retries "
+                    f"({type(e).__name__}); check the network or the source's base_url",
+                ) from None
+            self.observe(response)
+            if response.status_code < 400:
+                return response
+            delay = self.throttle_delay(response, throttled)
+            if delay is None or throttled >= self.policy.attempts:
+                raise self.error_for(response)
+            throttled += 1
+            self.log.warning(
+                f"{self.source}: throttled by the platform ({_detail(response)}); "
+                f"waiting {delay:.1f} s (retry {throttled} of {self.policy.attempts})"
             )
-        except requests.exceptions.RetryError as e:
-            raise TransientError(self.source, f"{method} {_path(url)} kept failing: {e}") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
-            raise TransientError(
-                self.source,
-                f"{method} {_path(url)} failed after {self.policy.attempts} retries "
-                f"({type(e).__name__}); check the network or the source's base_url",
-            ) from None
-        if response.status_code >= 400:
-            raise self.error_for(response)
-        return response
+            time.sleep(delay)
+
+    def observe(self, response: requests.Response) -> None:
+        """Hook: read usage/rate-limit headers and slow down before the platform refuses."""
+
+    def throttle_delay(self, response: requests.Response, retries: int) -> float | None:
+        """Hook: seconds to wait before retrying a refused call, or None (not throttling).
+
+        Plain 429s are retried by urllib3 already; platforms that throttle with their own
+        error codes (Meta's 4/17/32/613) override this.
+        """
+        return None
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

@@ -1,19 +1,78 @@
-"""Facebook Page insights (Graph API) — daily page metrics."""
+"""Facebook Page insights (Graph API) — daily page metrics and posts published."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 from pydantic import Field
 
 from connectors import register
-from connectors.base import Connector, TokenSourceConfig, daily_metric_stream
+from connectors.base import (
+    Batch,
+    Connector,
+    ExtractContext,
+    Stream,
+    TokenSourceConfig,
+    Window,
+    daily_metric_stream,
+    table_from_rows,
+)
+from connectors.meta import PACIFIC, GraphClient, pacific_date, pacific_day
+from connectors.secrets import resolve_secret
+
+POSTS = "posts_published"  # counted from the page's published posts, not an insights metric
+MAX_DAYS = 90  # the Graph API answers insights for at most ~90 days per call
 
 
 class FacebookPageConfig(TokenSourceConfig):
     type: Literal["facebook_page"] = "facebook_page"
     page_id: str = Field(description="Numeric id of the Facebook Page.")
     api_version: str = Field(default="v24.0", description="Graph API version.")
+
+
+def chunks(window: Window, days: int) -> Iterator[Window]:
+    start = window.start
+    while start <= window.end:
+        end = min(window.end, start + timedelta(days=days - 1))
+        yield Window(start, end)
+        start = end + timedelta(days=1)
+
+
+def unix(day, tz=PACIFIC) -> int:
+    return int(datetime.combine(day, time(), tzinfo=tz).timestamp())
+
+
+def graph_client(config, ctx: ExtractContext, policy) -> GraphClient:
+    return GraphClient(
+        config.name,
+        token=resolve_secret(config.access_token, key="access_token"),
+        api_version=config.api_version,
+        base_url=config.base_url,
+        policy=policy,
+        log=ctx.log,
+    )
+
+
+def daily_series(data: list[dict], window: Window) -> list[tuple]:
+    """(day, metric, value) of insights time series, each value on its Pacific day."""
+    out = []
+    for series in data:
+        for point in series.get("values", []):
+            value = point.get("value")
+            if not isinstance(value, int | float):  # breakdown metrics are dicts: not ours
+                continue
+            day = pacific_day(point["end_time"])
+            if window.start <= day <= window.end:
+                out.append((day, series["name"], float(value)))
+    return out
+
+
+def posts_per_day(items, window: Window, key: str) -> list[tuple]:
+    counts = Counter(pacific_date(item[key]) for item in items)
+    return [(day, POSTS, float(counts.get(day, 0))) for day in window.days()]
 
 
 @register
@@ -26,10 +85,41 @@ class FacebookPage(Connector):
         "engagements": ("page_post_engagements",),
         "followers": ("page_follows",),
         "follower_gains": ("page_daily_follows_unique",),
-        "posts": ("posts_published",),
+        "posts": (POSTS,),
     }
     streams = (
         daily_metric_stream(
             "page_insights", "Page insights per Pacific day, placed on the page's local date."
         ),
     )
+
+    def source_metrics(self) -> list[str]:
+        return sorted({m for names in self.metric_map().values() for m in names})
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        window = ctx.window_for(self.config)
+        client = graph_client(self.config, ctx, self.policy)
+        page = self.config.page_id
+        metrics = [m for m in self.source_metrics() if m != POSTS]
+        values = []
+        for part in chunks(window, MAX_DAYS):
+            params = {
+                "period": "day",
+                "since": part.start.isoformat(),
+                # `until` is exclusive: the day after the window's last day
+                "until": (part.end + timedelta(days=1)).isoformat(),
+            }
+            values += daily_series(client.insights(page, metrics, params), part)
+        if POSTS in self.source_metrics():
+            posts = client.edge(
+                f"{page}/published_posts",
+                {
+                    "fields": "created_time",
+                    "since": unix(window.start),
+                    "until": unix(window.end + timedelta(days=1)),
+                    "limit": 100,
+                },
+            )
+            values += posts_per_day(posts, window, "created_time")
+        rows = [{"account_id": page, "date": d, "metric": m, "value": v} for d, m, v in values]
+        yield Batch(table_from_rows(stream.schema, rows), window)

@@ -2,18 +2,155 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_start
 from typing import Literal
 
 import pyarrow as pa
+import requests
+from pydantic import Field, field_validator
 
 from connectors import register
-from connectors.base import Connector, MetricDef, Stream, TokenSourceConfig
+from connectors.base import (
+    Batch,
+    Connector,
+    ExtractContext,
+    MetricDef,
+    Stream,
+    TokenSourceConfig,
+    Window,
+    table_from_rows,
+)
+from connectors.http import HttpClient, SourceError
+from connectors.secrets import resolve_secret
 
 _TS = pa.timestamp("us", tz="UTC")
+API_URL = "https://api.hubapi.com"
+SEARCH_CAP = 10_000  # HubSpot's search returns at most 10,000 results per query
+PAGE = 100
+# never requested, never landed: contact properties that identify a person
+PERSONAL = {
+    "email", "firstname", "lastname", "phone", "mobilephone", "address", "city", "zip", "fax",
+    "hs_email_domain", "hs_additional_emails", "work_email", "date_of_birth", "ip_city",
+    "hs_ip_timezone", "linkedin_profile", "twitterhandle", "hs_whatsapp_phone_number",
+}  # fmt: skip
+DEAL_PROPERTIES = [
+    "amount",
+    "pipeline",
+    "dealstage",
+    "createdate",
+    "closedate",
+    "hs_lastmodifieddate",
+]
+CONTACT_PROPERTIES = ["createdate", "lifecyclestage", "lastmodifieddate"]
+MODIFIED = {"deals": "hs_lastmodifieddate", "contacts": "lastmodifieddate"}
 
 
 class HubSpotConfig(TokenSourceConfig):
     type: Literal["hubspot"] = "hubspot"
+    deal_properties: list[str] = Field(
+        default=DEAL_PROPERTIES, description="Deal properties requested (an allow-list)."
+    )
+    contact_properties: list[str] = Field(
+        default=CONTACT_PROPERTIES,
+        description="Contact properties requested (an allow-list; personal data is refused).",
+    )
+
+    @field_validator("contact_properties", "deal_properties")
+    @classmethod
+    def _no_personal_data(cls, v: list[str]) -> list[str]:
+        personal = sorted(set(v) & PERSONAL)
+        if personal:
+            raise ValueError(
+                f"{personal} identify people; the scorecard never lands personal data from the CRM"
+            )
+        return v
+
+
+def iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def epoch_ms(day: date) -> int:
+    return int(datetime.combine(day, day_start(), tzinfo=UTC).timestamp() * 1000)
+
+
+class HubSpotClient(HttpClient):
+    def observe(self, response: requests.Response) -> None:
+        """Space calls out when the per-interval allowance is nearly used up."""
+        remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
+        interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+        if remaining is not None and interval and int(remaining) <= 1:
+            pause = int(interval) / 1000
+            self.log.warning(f"{self.source}: HubSpot rate limit nearly used; pausing {pause} s")
+            time.sleep(pause)
+
+    def list_all(self, obj: str, properties: list[str]) -> Iterator[dict]:
+        """Full load: the list endpoint, cursor by cursor."""
+        params = {"limit": PAGE, "properties": ",".join(properties), "archived": "false"}
+        while True:
+            body = self.get_json(f"crm/v3/objects/{obj}", params=params)
+            yield from body.get("results", [])
+            after = body.get("paging", {}).get("next", {}).get("after")
+            if not after:
+                return
+            params = {**params, "after": after}
+
+    def search(
+        self, obj: str, properties: list[str], filters: list[dict], sort: str
+    ) -> Iterator[dict]:
+        """Every record matching `filters`, past the 10,000-result cap.
+
+        Results come sorted ascending by `sort`; when a query reaches the cap, a new query starts
+        at the last value seen (records at that boundary are deduplicated by id).
+        """
+        seen: set[str] = set()
+        floor = None
+        while True:
+            extra = [{"propertyName": sort, "operator": "GTE", "value": floor}] if floor else []
+            after, fetched, last = None, 0, None
+            while True:
+                body = {
+                    "filterGroups": [{"filters": filters + extra}],
+                    "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+                    "properties": properties,
+                    "limit": PAGE,
+                }
+                if after:
+                    body["after"] = after
+                page = self.post_json(f"crm/v3/objects/{obj}/search", body)
+                for record in page.get("results", []):
+                    last = record["properties"].get(sort)
+                    if record["id"] not in seen:
+                        seen.add(record["id"])
+                        yield record
+                fetched += len(page.get("results", []))
+                after = page.get("paging", {}).get("next", {}).get("after")
+                if not after:
+                    return
+                if fetched + PAGE > SEARCH_CAP:
+                    break
+            boundary = _sort_value(last)
+            if boundary == floor:
+                raise SourceError(
+                    self.source,
+                    f"more than {SEARCH_CAP} {obj} share {sort} = {last}; HubSpot's search "
+                    "cannot page past them — narrow the window (lookback_days) and retry",
+                )
+            floor = boundary
+
+
+def _sort_value(value: str | None) -> str | None:
+    """A search filter value for a sorted property: epoch milliseconds for datetimes."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return value
+    return str(int(iso(value).timestamp() * 1000))
 
 
 @register
@@ -37,6 +174,7 @@ class HubSpot(Connector):
             primary_key=("deal_id",),
             cursor="modified_at",
             description="Deals with the allow-listed properties; the newest version wins.",
+            page_size=PAGE,
         ),
         Stream(
             name="contacts",
@@ -51,6 +189,7 @@ class HubSpot(Connector):
             primary_key=("contact_id",),
             cursor="modified_at",
             description="Contacts without personal data (no email, name or phone).",
+            page_size=PAGE,
         ),
         Stream(
             name="deal_pipelines",
@@ -81,6 +220,7 @@ class HubSpot(Connector):
             primary_key=("snapshot_date", "deal_id"),
             cursor="snapshot_date",
             description="Open deals as seen on each extraction day (pipeline value is a stock).",
+            page_size=PAGE,
         ),
     )
 
@@ -96,3 +236,102 @@ class HubSpot(Connector):
                 "pipeline_value",
             )
         ]
+
+    def client(self, ctx: ExtractContext) -> HubSpotClient:
+        token = resolve_secret(self.config.access_token, key="access_token")
+        return HubSpotClient(
+            self.config.name,
+            self.config.base_url or API_URL,
+            headers={"Authorization": f"Bearer {token}"},
+            policy=self.policy,
+            log=ctx.log,
+        )
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        client = self.client(ctx)
+        window = ctx.window_for(self.config)
+        if stream.name == "deal_pipelines":
+            rows = list(self.pipelines(client))
+        elif stream.name == "open_deal_snapshots":
+            # read at the nightly run: the pipeline as the previous day ended
+            day = ctx.run_date - timedelta(days=1)
+            window = Window(day, day)
+            rows = [
+                {
+                    "snapshot_date": day,
+                    "deal_id": r["id"],
+                    "pipeline_id": r["properties"].get("pipeline"),
+                    "stage_id": r["properties"].get("dealstage"),
+                    "amount": _amount(r),
+                }
+                for r in client.search(
+                    "deals",
+                    self.config.deal_properties,
+                    [{"propertyName": "hs_is_closed", "operator": "EQ", "value": "false"}],
+                    sort="hs_object_id",
+                )
+            ]
+        else:
+            properties = (
+                self.config.deal_properties
+                if stream.name == "deals"
+                else self.config.contact_properties
+            )
+            if ctx.state.last_window_end is None:
+                records = client.list_all(stream.name, properties)  # first run: everything
+            else:
+                since = [
+                    {
+                        "propertyName": MODIFIED[stream.name],
+                        "operator": "GTE",
+                        "value": str(epoch_ms(window.start)),
+                    }
+                ]
+                records = client.search(stream.name, properties, since, sort=MODIFIED[stream.name])
+            row = self.deal_row if stream.name == "deals" else self.contact_row
+            rows = [row(r) for r in records]
+        yield Batch(table_from_rows(stream.schema, rows), window)
+
+    def pipelines(self, client: HubSpotClient) -> Iterator[dict]:
+        for pipeline in client.get_json("crm/v3/pipelines/deals").get("results", []):
+            for stage in pipeline.get("stages", []):
+                meta = stage.get("metadata", {})
+                closed = str(meta.get("isClosed", "false")).lower() == "true"
+                yield {
+                    "pipeline_id": pipeline["id"],
+                    "pipeline_label": pipeline.get("label"),
+                    "stage_id": stage["id"],
+                    "stage_label": stage.get("label"),
+                    "is_closed": closed,
+                    # a closed stage is won when HubSpot's probability for it is 1.0
+                    "is_won": closed and float(meta.get("probability") or 0) >= 1.0,
+                }
+
+    @staticmethod
+    def deal_row(record: dict) -> dict:
+        p = record.get("properties", {})
+        return {
+            "deal_id": record["id"],
+            "pipeline_id": p.get("pipeline"),
+            "stage_id": p.get("dealstage"),
+            "amount": _amount(record),
+            "created_at": iso(p.get("createdate")),
+            "closed_at": iso(p.get("closedate")),
+            "modified_at": iso(p.get("hs_lastmodifieddate")),
+        }
+
+    @staticmethod
+    def contact_row(record: dict) -> dict:
+        # only these keys are kept, whatever HubSpot sends: personal data never lands
+        p = record.get("properties", {})
+        return {
+            "contact_id": record["id"],
+            "lifecycle_stage": p.get("lifecyclestage"),
+            "created_at": iso(p.get("createdate")),
+            "modified_at": iso(p.get("lastmodifieddate")),
+        }
+
+
+def _amount(record: dict) -> float | None:
+    value = record.get("properties", {}).get("amount")
+    return float(value) if value not in (None, "") else None

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field
 
 from connectors import register
-from connectors.base import Connector, TokenSourceConfig, daily_metric_stream
+from connectors.base import (
+    Batch,
+    Connector,
+    ExtractContext,
+    Stream,
+    TokenSourceConfig,
+    Window,
+    daily_metric_stream,
+    table_from_rows,
+)
+from connectors.facebook_page import POSTS, daily_series, graph_client, posts_per_day
+from connectors.meta import pacific_date
+
+SNAPSHOT = "followers_count"  # a field of the account, read once a night
+TIME_SERIES = {"follower_count"}  # insights that still come as a daily time series
+FOLLOWER_COUNT_DAYS = 30  # Instagram keeps follower_count for the last 30 days only
 
 
 class InstagramConfig(TokenSourceConfig):
@@ -24,12 +41,57 @@ class Instagram(Connector):
     default_metric_map = {
         "impressions": ("views",),
         "engagements": ("total_interactions",),
-        "followers": ("followers_count",),  # daily snapshot of the account's follower count
+        "followers": (SNAPSHOT,),  # daily snapshot of the account's follower count
         "follower_gains": ("follower_count",),  # insights metric: new followers that day
-        "posts": ("posts_published",),
+        "posts": (POSTS,),
     }
     streams = (
         daily_metric_stream(
             "account_insights", "Account insights per day plus the daily followers_count snapshot."
         ),
     )
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        window = ctx.window_for(self.config)
+        client = graph_client(self.config, ctx, self.policy)
+        account = self.config.account_id
+        wanted = sorted({m for names in self.metric_map().values() for m in names})
+        totals = [m for m in wanted if m not in TIME_SERIES | {SNAPSHOT, POSTS}]
+        values = []
+        # interaction metrics come as one total per request: ask day by day
+        for day in window.days():
+            params = {
+                "period": "day",
+                "metric_type": "total_value",
+                "since": day.isoformat(),
+                "until": (day + timedelta(days=1)).isoformat(),
+            }
+            for item in client.insights(account, totals, params):
+                value = (item.get("total_value") or {}).get("value")
+                if isinstance(value, int | float):
+                    values.append((day, item["name"], float(value)))
+        series = [m for m in wanted if m in TIME_SERIES]
+        recent = Window(
+            max(window.start, ctx.run_date - timedelta(days=FOLLOWER_COUNT_DAYS - 1)), window.end
+        )
+        if series and recent.start <= recent.end:
+            params = {
+                "period": "day",
+                "since": recent.start.isoformat(),
+                "until": (recent.end + timedelta(days=1)).isoformat(),
+            }
+            values += daily_series(client.insights(account, series, params), recent)
+        if SNAPSHOT in wanted:
+            # read at the nightly run: the count as the previous day ended
+            count = client.get_json(account, params={"fields": SNAPSHOT}).get(SNAPSHOT)
+            if count is not None:
+                values.append((ctx.run_date - timedelta(days=1), SNAPSHOT, float(count)))
+        if POSTS in wanted:
+            media = []
+            for item in client.edge(f"{account}/media", {"fields": "timestamp", "limit": 100}):
+                if pacific_date(item["timestamp"]) < window.start:
+                    break  # newest first: everything after this is older
+                media.append(item)
+            values += posts_per_day(media, window, "timestamp")
+        rows = [{"account_id": account, "date": d, "metric": m, "value": v} for d, m, v in values]
+        yield Batch(table_from_rows(stream.schema, rows), window)

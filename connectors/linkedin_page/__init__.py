@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field
 
 from connectors import register
-from connectors.base import Connector, TokenSourceConfig, daily_metric_stream
+from connectors.base import (
+    Batch,
+    Connector,
+    ExtractContext,
+    Stream,
+    TokenSourceConfig,
+    Window,
+    daily_metric_stream,
+    table_from_rows,
+)
+from connectors.facebook_page import chunks
+from connectors.http import HttpClient
+from connectors.secrets import resolve_secret
+
+API_URL = "https://api.linkedin.com"
+POSTS = "posts_published"
+SNAPSHOT = "firstDegreeSize"
+SHARE_COUNTS = ("impressionCount", "clickCount", "likeCount", "commentCount", "shareCount")
+GAINS = ("organicFollowerGain", "paidFollowerGain")
+HISTORY_DAYS = 365  # LinkedIn answers statistics for the last 12 months only
 
 
 class LinkedInPageConfig(TokenSourceConfig):
     type: Literal["linkedin_page"] = "linkedin_page"
     organization_id: str = Field(description="Numeric id of the LinkedIn organization.")
     api_version: str = Field(default="202510", description="LinkedIn-Version header (YYYYMM).")
+
+
+def epoch_ms(day: date) -> int:
+    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp() * 1000)
+
+
+def utc_day(ms: int) -> date:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).date()
 
 
 @register
@@ -24,13 +55,96 @@ class LinkedInPage(Connector):
     default_metric_map = {
         "impressions": ("impressionCount",),
         "engagements": ("clickCount", "likeCount", "commentCount", "shareCount"),
-        "followers": ("firstDegreeSize",),  # networkSizes, daily snapshot
-        "follower_gains": ("organicFollowerGain", "paidFollowerGain"),
-        "posts": ("posts_published",),
+        "followers": (SNAPSHOT,),  # networkSizes, daily snapshot
+        "follower_gains": GAINS,
+        "posts": (POSTS,),
     }
     streams = (
         daily_metric_stream(
             "organization_statistics",
-            "Share statistics, follower gains and the follower-count snapshot per day.",
+            "Share statistics, follower gains and the follower-count snapshot per day (UTC).",
         ),
     )
+
+    def client(self, ctx: ExtractContext) -> HttpClient:
+        token = resolve_secret(self.config.access_token, key="access_token")
+        return HttpClient(
+            self.config.name,
+            self.config.base_url or API_URL,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "LinkedIn-Version": self.config.api_version,
+                "X-Restli-Protocol-Version": "2.0.0",
+            },
+            policy=self.policy,
+            log=ctx.log,
+        )
+
+    def window(self, ctx: ExtractContext) -> Window:
+        window = ctx.window_for(self.config)
+        earliest = ctx.run_date - timedelta(days=HISTORY_DAYS - 1)
+        if window.start < earliest:
+            ctx.log.warning(
+                f"{self.config.name}: LinkedIn keeps statistics for the last 12 months only; "
+                f"days before {earliest} (start_date {self.config.start_date}) cannot be "
+                f"extracted, so this run starts at {earliest}"
+            )
+            window = Window(earliest, window.end)
+        return window
+
+    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        window = self.window(ctx)
+        client = self.client(ctx)
+        urn = f"urn:li:organization:{self.config.organization_id}"
+        wanted = {m for names in self.metric_map().values() for m in names}
+        values: list[tuple] = []
+        for part in chunks(window, 90):
+            # Rest.li 2.0: the URN is encoded, the structure's ( : , are not
+            query = (
+                f"q=organizationalEntity&organizationalEntity={quote(urn, safe='')}"
+                f"&timeIntervals=(timeRange:(start:{epoch_ms(part.start)},"
+                f"end:{epoch_ms(part.end + timedelta(days=1))}),timeGranularityType:DAY)"
+            )
+            if wanted & set(SHARE_COUNTS):
+                body = client.get_json(f"rest/organizationalEntityShareStatistics?{query}")
+                for element in body.get("elements", []):
+                    day = utc_day(element["timeRange"]["start"])
+                    stats = element.get("totalShareStatistics", {})
+                    values += [(day, k, float(stats.get(k) or 0)) for k in SHARE_COUNTS]
+            if wanted & set(GAINS):
+                body = client.get_json(f"rest/organizationalEntityFollowerStatistics?{query}")
+                for element in body.get("elements", []):
+                    day = utc_day(element["timeRange"]["start"])
+                    gains = element.get("followerGains", {})
+                    values += [(day, k, float(gains.get(k) or 0)) for k in GAINS]
+        if SNAPSHOT in wanted:
+            body = client.get_json(
+                f"rest/networkSizes/{quote(urn, safe='')}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
+            )
+            # read at the nightly run: the count as the previous day ended
+            values.append((ctx.run_date - timedelta(days=1), SNAPSHOT, float(body[SNAPSHOT])))
+        if POSTS in wanted:
+            values += self.posts(client, urn, window)
+        rows = [
+            {"account_id": self.config.organization_id, "date": d, "metric": m, "value": v}
+            for d, m, v in values
+            if m in wanted
+        ]
+        yield Batch(table_from_rows(stream.schema, rows), window)
+
+    def posts(self, client: HttpClient, urn: str, window: Window) -> list[tuple]:
+        """Posts per UTC day: page through the organisation's posts, newest first."""
+        counts: Counter = Counter()
+        start, count = 0, 100
+        while True:
+            body = client.get_json(
+                f"rest/posts?q=author&author={quote(urn, safe='')}&sortBy=CREATED"
+                f"&count={count}&start={start}"
+            )
+            elements = body.get("elements", [])
+            days = [utc_day(p.get("publishedAt") or p["createdAt"]) for p in elements]
+            counts.update(d for d in days if d >= window.start)
+            if len(elements) < count or any(d < window.start for d in days):
+                break  # the last page, or posts older than the window: stop paging
+            start += count
+        return [(day, POSTS, float(counts.get(day, 0))) for day in window.days()]
