@@ -207,6 +207,28 @@ class HttpClient:
             path, kwargs = following
 
 
+def bearer_client(
+    config,
+    default_url: str,
+    *,
+    policy: RetryPolicy,
+    log: logging.Logger,
+    headers: Mapping[str, str] | None = None,
+    client_class: type[HttpClient] = HttpClient,
+) -> HttpClient:
+    """A client for a source authenticated by `access_token: env:NAME` as a bearer token."""
+    from connectors.secrets import resolve_secret
+
+    token = resolve_secret(config.access_token, key="access_token")
+    return client_class(
+        config.name,
+        config.base_url or default_url,
+        headers={"Authorization": f"Bearer {token}", **(headers or {})},
+        policy=policy,
+        log=log,
+    )
+
+
 def _path(url: str) -> str:
     """A URL without its query string (queries may carry keys)."""
     return redact(url.split("?", 1)[0])

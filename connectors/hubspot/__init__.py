@@ -23,8 +23,7 @@ from connectors.base import (
     Window,
     table_from_rows,
 )
-from connectors.http import HttpClient, SourceError
-from connectors.secrets import resolve_secret
+from connectors.http import HttpClient, SourceError, bearer_client
 
 _TS = pa.timestamp("us", tz="UTC")
 API_URL = "https://api.hubapi.com"
@@ -238,13 +237,8 @@ class HubSpot(Connector):
         ]
 
     def client(self, ctx: ExtractContext) -> HubSpotClient:
-        token = resolve_secret(self.config.access_token, key="access_token")
-        return HubSpotClient(
-            self.config.name,
-            self.config.base_url or API_URL,
-            headers={"Authorization": f"Bearer {token}"},
-            policy=self.policy,
-            log=ctx.log,
+        return bearer_client(
+            self.config, API_URL, policy=self.policy, log=ctx.log, client_class=HubSpotClient
         )
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:

@@ -22,14 +22,18 @@ from connectors.base import (
     table_from_rows,
 )
 from connectors.facebook_page import chunks
-from connectors.http import HttpClient
-from connectors.secrets import resolve_secret
+from connectors.http import HttpClient, bearer_client
 
 API_URL = "https://api.linkedin.com"
 POSTS = "posts_published"
 SNAPSHOT = "firstDegreeSize"
 SHARE_COUNTS = ("impressionCount", "clickCount", "likeCount", "commentCount", "shareCount")
 GAINS = ("organicFollowerGain", "paidFollowerGain")
+# endpoint, the element's group of counts, and the counts landed from it
+STATISTICS = (
+    ("organizationalEntityShareStatistics", "totalShareStatistics", SHARE_COUNTS),
+    ("organizationalEntityFollowerStatistics", "followerGains", GAINS),
+)
 HISTORY_DAYS = 365  # LinkedIn answers statistics for the last 12 months only
 
 
@@ -67,12 +71,10 @@ class LinkedInPage(Connector):
     )
 
     def client(self, ctx: ExtractContext) -> HttpClient:
-        token = resolve_secret(self.config.access_token, key="access_token")
-        return HttpClient(
-            self.config.name,
-            self.config.base_url or API_URL,
+        return bearer_client(
+            self.config,
+            API_URL,
             headers={
-                "Authorization": f"Bearer {token}",
                 "LinkedIn-Version": self.config.api_version,
                 "X-Restli-Protocol-Version": "2.0.0",
             },
@@ -105,18 +107,13 @@ class LinkedInPage(Connector):
                 f"&timeIntervals=(timeRange:(start:{epoch_ms(part.start)},"
                 f"end:{epoch_ms(part.end + timedelta(days=1))}),timeGranularityType:DAY)"
             )
-            if wanted & set(SHARE_COUNTS):
-                body = client.get_json(f"rest/organizationalEntityShareStatistics?{query}")
-                for element in body.get("elements", []):
-                    day = utc_day(element["timeRange"]["start"])
-                    stats = element.get("totalShareStatistics", {})
-                    values += [(day, k, float(stats.get(k) or 0)) for k in SHARE_COUNTS]
-            if wanted & set(GAINS):
-                body = client.get_json(f"rest/organizationalEntityFollowerStatistics?{query}")
-                for element in body.get("elements", []):
-                    day = utc_day(element["timeRange"]["start"])
-                    gains = element.get("followerGains", {})
-                    values += [(day, k, float(gains.get(k) or 0)) for k in GAINS]
+            for endpoint, group, fields in STATISTICS:
+                if wanted & set(fields):
+                    body = client.get_json(f"rest/{endpoint}?{query}")
+                    for element in body.get("elements", []):
+                        day = utc_day(element["timeRange"]["start"])
+                        counts = element.get(group, {})
+                        values += [(day, k, float(counts.get(k) or 0)) for k in fields]
         if SNAPSHOT in wanted:
             body = client.get_json(
                 f"rest/networkSizes/{quote(urn, safe='')}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
