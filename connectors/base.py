@@ -88,6 +88,7 @@ class Stream:
     description: str = ""
     page_size: int | None = None  # records per API page, where the API pages
     lookback_days: int | None = None  # None: the source's lookback_days
+    steady_volume: bool = False  # about the same number of rows every day (a drop is news)
 
 
 @dataclass
@@ -157,6 +158,13 @@ class Connector:
     # domain the mapped metrics belong to (web.*, social.*) — None for sources mapped in SQL
     metric_domain: ClassVar[str | None] = None
     reads_files: ClassVar[bool] = False
+    # a row is expected for every account and every day (the completeness gate checks it)
+    daily_completeness: ClassVar[bool] = False
+    history_days: ClassVar[int | None] = None  # how far back the platform keeps data
+
+    def accounts(self) -> list[str]:
+        """The accounts (properties, pages) a source extracts, each expected every day."""
+        return []
 
     def __init__(self, config: SourceConfig):
         from connectors.http import RetryPolicy
@@ -224,6 +232,7 @@ def daily_metric_stream(name: str, description: str) -> Stream:
         primary_key=("account_id", "date", "metric"),
         cursor="date",
         description=description,
+        steady_volume=True,
     )
 
 

@@ -90,7 +90,7 @@ class LandingStore:
         """Land one batch; returns its path and row count."""
         extracted_at = _extraction_stamp()
         batch_id = uuid.uuid4().hex[:12]
-        records = batch.records.select(stream.schema.names).cast(stream.schema)
+        records = conform(batch.records, stream.schema)
         n = records.num_rows
         meta = {
             "_source": pa.array([source] * n, pa.string()),
@@ -105,7 +105,8 @@ class LandingStore:
             "_file_hash": pa.array([batch.file_hash] * n, pa.string()),
         }
         table = pa.Table.from_arrays(
-            [*records.columns, *meta.values()], schema=landed_schema(stream)
+            [*records.columns, *meta.values()],
+            schema=pa.schema([*records.schema, *METADATA_FIELDS]),
         )
         name = f"{extracted_at.strftime('%Y%m%dT%H%M%S%fZ')}_{batch_id}.parquet"
         path = self.stream_dir(source, stream.name) / name
@@ -157,6 +158,31 @@ class LandingStore:
     def quarantined(self) -> list[Path]:
         root = self.root / QUARANTINE_DIR
         return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".txt"))
+
+
+def conform(records: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Declared columns first, cast to their declared types; anything else kept as it came.
+
+    A batch is landed as extracted, drift included: the landing schema suite then quarantines a
+    batch missing a declared column (or carrying one of the wrong type) and reports — but keeps —
+    a new column, so nothing a platform sends is silently thrown away.
+    """
+    columns, fields = [], []
+    for field in schema:
+        if field.name not in records.column_names:
+            continue
+        column = records.column(field.name)
+        try:
+            column = column.cast(field.type)
+            fields.append(field)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            fields.append(pa.field(field.name, column.type))
+        columns.append(column)
+    for name in records.column_names:
+        if name not in schema.names:
+            columns.append(records.column(name))
+            fields.append(records.schema.field(name))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:

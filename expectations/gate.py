@@ -33,6 +33,25 @@ class Outcome:
     unexpected_count: int | None = None
     examples: list[Any] = field(default_factory=list)
     error: str | None = None
+    severity: str = "critical"  # a failed "warning" is reported but does not fail the gate
+    description: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return not self.success and self.severity == "critical"
+
+    def as_dict(self) -> dict:
+        return {
+            "expectation": self.expectation,
+            "column": self.column,
+            "success": self.success,
+            "severity": self.severity,
+            "description": self.description,
+            "unexpected_count": self.unexpected_count,
+            "observed": self.observed,
+            "examples": self.examples,
+            "error": self.error,
+        }
 
     def describe(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -59,7 +78,25 @@ class SuiteResult:
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.success]
+        """Failed expectations that block publishing."""
+        return [o for o in self.outcomes if o.blocking]
+
+    @property
+    def warnings(self) -> list[Outcome]:
+        """Failed expectations that are reported only (e.g. a new column at landing)."""
+        return [o for o in self.outcomes if not o.success and not o.blocking]
+
+    def as_dict(self) -> dict:
+        return {
+            "suite": self.suite.name,
+            "layer": self.suite.layer,
+            "asset": "/".join(self.suite.asset_key),
+            "success": self.success,
+            "error": self.error,
+            "evaluated": self.evaluated,
+            "rows": self.rows,
+            "expectations": [o.as_dict() for o in self.outcomes],
+        }
 
     @property
     def success(self) -> bool:
@@ -76,7 +113,11 @@ class SuiteResult:
             return f"suite {self.suite.name}: {len(self.failed)} of {self.evaluated} failed: " + (
                 "; ".join(o.describe() for o in self.failed)
             )
-        return f"suite {self.suite.name}: {self.evaluated} expectations passed on {self.rows} rows"
+        warned = f" ({len(self.warnings)} warning(s))" if self.warnings else ""
+        return (
+            f"suite {self.suite.name}: {self.evaluated} expectations passed on {self.rows} rows"
+            + warned
+        )
 
 
 @dataclass
@@ -99,28 +140,14 @@ class GateResult:
         return [r for r in self.results if not r.success]
 
     def report(self) -> dict:
-        """A JSON-ready account of the gate: counts, and each failure with example rows."""
+        """A JSON-ready account of the gate: counts, every suite with every expectation
+        (observed values, example rows), and the failures again for a quick read."""
         return {
             "checks_passed": self.passed,
             "checks_failed": self.failed,
+            "suites": [r.as_dict() for r in self.results],
             "failures": [
-                {
-                    "suite": r.suite.name,
-                    "error": r.error,
-                    "evaluated": r.evaluated,
-                    "failed": [
-                        {
-                            "expectation": o.expectation,
-                            "column": o.column,
-                            "unexpected_count": o.unexpected_count,
-                            "observed": o.observed,
-                            "examples": o.examples,
-                            "error": o.error,
-                        }
-                        for o in r.failed
-                    ],
-                }
-                for r in self.failures()
+                {**r.as_dict(), "failed": [o.as_dict() for o in r.failed]} for r in self.failures()
             ],
         }
 
@@ -138,7 +165,10 @@ def describe_report(report: dict) -> list[str]:
             count = f" ({o['unexpected_count']} rows)" if o.get("unexpected_count") else ""
             examples = f", e.g. {o['examples'][:3]}" if o.get("examples") else ""
             observed = f", observed {o['observed']}" if o.get("observed") is not None else ""
-            lines.append(f"suite {f['suite']}: {o['expectation']}{on}{count}{observed}{examples}")
+            raised = f" raised: {o['error']}" if o.get("error") else ""
+            lines.append(
+                f"suite {f['suite']}: {o['expectation']}{on}{raised}{count}{observed}{examples}"
+            )
     return lines
 
 
@@ -170,8 +200,11 @@ def run_suites(
 def _run_one(suite: Suite, connect) -> SuiteResult:
     result = SuiteResult(suite)
     try:
-        with connect(suite) as con:
-            frame = con.execute(suite.query, suite.params).df()
+        if suite.frame is not None:
+            frame = suite.frame()
+        else:
+            with connect(suite) as con:
+                frame = con.execute(suite.query, suite.params).df()
         result.rows = len(frame)
         result.evaluated, result.outcomes, result.bad_files = _validate(suite, frame)
     except Exception as e:  # a suite that raises fails the gate, with its reason
@@ -210,19 +243,21 @@ def _validate(suite: Suite, frame) -> tuple[int, list[Outcome], set[str]]:
         res = r.result or {}
         index_rows = res.get("unexpected_index_list") or res.get("partial_unexpected_index_list")
         examples = (index_rows or res.get("partial_unexpected_list") or [])[:EXAMPLES]
-        if suite.quarantine_by_file and not r.success:
-            bad_files |= {row["_file"] for row in (index_rows or []) if "_file" in row}
-        outcomes.append(
-            Outcome(
-                expectation=config.type,
-                column=config.kwargs.get("column") or config.kwargs.get("column_list"),
-                success=bool(r.success) and error is None,
-                observed=res.get("observed_value"),
-                unexpected_count=res.get("unexpected_count"),
-                examples=[_plain(e) for e in examples],
-                error=error,
-            )
+        severity = getattr(getattr(config, "severity", None), "value", None) or "critical"
+        outcome = Outcome(
+            expectation=config.type,
+            column=config.kwargs.get("column") or config.kwargs.get("column_list"),
+            success=bool(r.success) and error is None,
+            observed=_plain(res.get("observed_value")),
+            unexpected_count=res.get("unexpected_count"),
+            examples=[_plain(e) for e in examples],
+            error=error,
+            severity=severity,
+            description=getattr(config, "description", None),
         )
+        if suite.quarantine_by_file and outcome.blocking:
+            bad_files |= {row["_file"] for row in (index_rows or []) if "_file" in row}
+        outcomes.append(outcome)
     return validation.statistics["evaluated_expectations"], outcomes, bad_files
 
 
@@ -244,6 +279,8 @@ def _plain(value: Any) -> Any:
     a batch file is named by its file name, which is unique in landing."""
     if isinstance(value, dict):
         return {k: Path(v).name if k == "_file" else _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "isoformat"):

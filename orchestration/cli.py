@@ -107,6 +107,8 @@ def run(
             err.print(f"  [red]✗[/] {step}: {message.splitlines()[0] if message else ''}")
         for failure in outcome.failures:
             err.print(f"  - {failure}", highlight=False)
+        if outcome.report_path:
+            err.print(f"Data-quality report: {outcome.report_path}", highlight=False)
         err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", highlight=False)
         raise typer.Exit(1)
     _print_summary(outcome.serving)
@@ -137,6 +139,81 @@ def _print_summary(serving: Path) -> None:
             name, "–" if score is None else f"{score:.1f}", *map(str, (green, amber, red, other))
         )
     err.print(table)
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="The bundled demo's status.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """What is published, the last runs, source freshness and quarantined files."""
+    import json
+
+    from orchestration.status import collect
+
+    _, cfg = _load(config, demo)
+    info = collect(cfg)
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    published = info["published"]
+    if published:
+        out.print(
+            f"[bold]Published[/] {published['path']} at {published['published_at']} "
+            f"(run date {published['run_date']}, {published['checks_passed']} checks passed)",
+            highlight=False,
+        )
+    else:
+        out.print("[bold]Published[/] nothing yet", highlight=False)
+    runs = Table(title="Last runs", title_justify="left")
+    for column in ("Started (UTC)", "Outcome", "Duration", "Run id", "Problems"):
+        runs.add_column(column)
+    for run in info["runs"]:
+        style = "green" if run["outcome"] == "published" else "red"
+        runs.add_row(
+            run["started_at"][:19].replace("T", " "),
+            f"[{style}]{run['outcome']}[/]",
+            f"{run['duration_s']:.0f} s",
+            run["run_id"][:8],
+            "\n".join(p[:160] for p in run["problems"][:3]),
+        )
+    out.print(runs)
+    sources = Table(title="Sources", title_justify="left")
+    for column in (
+        "Source",
+        "Type",
+        "Data until",
+        "Lag (days)",
+        "Last extraction (UTC)",
+        "Batches",
+    ):
+        sources.add_column(column)
+    for s in info["sources"]:
+        sources.add_row(
+            s["source"],
+            s["type"],
+            s["data_until"] or "–",
+            "–" if s["lag_days"] is None else str(s["lag_days"]),
+            (s["last_extracted_at"] or "–")[:19].replace("T", " "),
+            str(s["batches"]),
+        )
+    out.print(sources)
+    if info["quarantined"]:
+        quarantine = Table(title="Quarantined files", title_justify="left")
+        for column in ("Source", "Stream", "File", "When", "Reason"):
+            quarantine.add_column(column)
+        for q in info["quarantined"]:
+            quarantine.add_row(
+                q["source"],
+                q["stream"] or "",
+                Path(q["file"]).name,
+                (q["quarantined_at"] or "")[:19],
+                q["reason"][:300],
+            )
+        out.print(quarantine)
+    else:
+        out.print("No quarantined files.")
 
 
 @app.command("validate-config")
@@ -196,12 +273,16 @@ def _perspective(cfg, kpi) -> str:
 
 def main() -> None:  # pragma: no cover - console entry point
     """Run the app, then leave without interpreter teardown: DuckDB's bindings print spurious
-    leak reports when native objects are still referenced (e.g. from cached tracebacks)."""
+    leak reports when native objects are still referenced at teardown. Exit handlers still
+    run (they release multiprocessing semaphores and flush logs)."""
+    import atexit
+
     try:
         app()
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -72,7 +72,9 @@ def publish(
     serving = Path(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
     tmp = serving.with_name(f".{serving.name}.{run_id}.tmp")
-    tmp.unlink(missing_ok=True)
+    # leftovers of a publish that was killed mid-write (publishes hold the warehouse lock)
+    for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
     published_at = datetime.now(UTC)
     rows: dict[str, int] = {}
     history = _previous_log(serving)

@@ -84,6 +84,20 @@ class RunFolder:
         os.replace(tmp, path)
         return path
 
+    def record_error(self, step: str, error: BaseException) -> None:
+        """A step that failed before writing its own report still shows in the report."""
+        from connectors.secrets import redact
+
+        self.write(
+            f"error_{step}", {"step": step, "message": redact(f"{type(error).__name__}: {error}")}
+        )
+
+    def data_quality_report(self, run_date=None) -> Path:
+        """Rebuild the run's HTML data-quality report from what the steps wrote so far."""
+        from expectations.report import write_report
+
+        return write_report(self.root, run_id=self.root.name, run_date=run_date)
+
     def read_all(self, prefix: str) -> list[dict]:
         return [
             json.loads(p.read_text(encoding="utf-8"))

@@ -29,6 +29,7 @@ class RunOutcome:
     failed_steps: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # gate and landing problems, readable
     log_path: Path | None = None
+    report_path: Path | None = None
 
 
 def instance() -> dg.DagsterInstance:
@@ -82,6 +83,7 @@ def run_pipeline(
         for line in describe_report(report)
     ]
     published = result.success and SERVING_KEY.to_user_string() in materialized
+    report = folder.root / "data_quality.html"
     return RunOutcome(
         result.run_id,
         published,
@@ -90,6 +92,7 @@ def run_pipeline(
         failed_steps,
         failures,
         log_path,
+        report if report.exists() else None,
     )
 
 

@@ -78,6 +78,7 @@ def posts_per_day(items, window: Window, key: str) -> list[tuple]:
 @register
 class FacebookPage(Connector):
     type = "facebook_page"
+    daily_completeness = True
     config_model = FacebookPageConfig
     metric_domain = "social"
     default_metric_map = {
@@ -95,6 +96,9 @@ class FacebookPage(Connector):
 
     def source_metrics(self) -> list[str]:
         return sorted({m for names in self.metric_map().values() for m in names})
+
+    def accounts(self) -> list[str]:
+        return [self.config.page_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         window = ctx.window_for(self.config)

@@ -52,6 +52,11 @@ class GA4Config(ApiSourceConfig):
     page_size: int | None = Field(
         default=None, ge=1, le=250_000, description="Rows per report page (default 100,000)."
     )
+    block_on_quality_flags: list[Literal["thresholded", "sampled", "other_row"]] = Field(
+        default_factory=list,
+        description="Withhold the scorecard when a KPI of the latest complete period rests on "
+        "GA4 data that was thresholded, sampled or folded into '(other)'.",
+    )
     quota_wait_seconds: float = Field(
         default=900,
         ge=0,
@@ -89,6 +94,7 @@ class GA4Config(ApiSourceConfig):
 @register
 class GA4(Connector):
     type = "ga4"
+    daily_completeness = True
     config_model = GA4Config
     metric_domain = "web"
     default_metric_map = {
@@ -113,6 +119,7 @@ class GA4(Connector):
             primary_key=("property_id", "date", "metric"),
             cursor="date",
             page_size=100_000,
+            steady_volume=True,
             description="One row per property, day (property time zone) and GA4 metric.",
         ),
         Stream(
@@ -156,6 +163,9 @@ class GA4(Connector):
         super().__init__(config)
         self._quota: list[dict] = []
         self._window = None
+
+    def accounts(self) -> list[str]:
+        return list(self.config.property_ids)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """One batch per stream with every property, so a stream lands all or nothing.

@@ -36,6 +36,7 @@ class InstagramConfig(TokenSourceConfig):
 @register
 class Instagram(Connector):
     type = "instagram"
+    daily_completeness = True
     config_model = InstagramConfig
     metric_domain = "social"
     default_metric_map = {
@@ -50,6 +51,9 @@ class Instagram(Connector):
             "account_insights", "Account insights per day plus the daily followers_count snapshot."
         ),
     )
+
+    def accounts(self) -> list[str]:
+        return [self.config.account_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         window = ctx.window_for(self.config)

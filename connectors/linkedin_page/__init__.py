@@ -54,6 +54,8 @@ def utc_day(ms: int) -> date:
 @register
 class LinkedInPage(Connector):
     type = "linkedin_page"
+    daily_completeness = True
+    history_days = HISTORY_DAYS
     config_model = LinkedInPageConfig
     metric_domain = "social"
     default_metric_map = {
@@ -93,6 +95,9 @@ class LinkedInPage(Connector):
             )
             window = Window(earliest, window.end)
         return window
+
+    def accounts(self) -> list[str]:
+        return [self.config.organization_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         window = self.window(ctx)

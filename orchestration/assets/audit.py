@@ -33,7 +33,9 @@ def build_audit_checks(config) -> dg.AssetChecksDefinition:
         run_date = run_options.run_date(config)
         with warehouse_lock(config, log=context.log):
             gate = run_suites(warehouse_suites(config.paths.warehouse, config, run_date))
-        RunFolder.of(config, context.run.run_id).write("gate_warehouse", gate.report())
+        folder = RunFolder.of(config, context.run.run_id)
+        folder.write("gate_warehouse", gate.report())
+        folder.data_quality_report(run_date)
         for r in gate.results:
             if not r.success:
                 context.log.error(r.summary())

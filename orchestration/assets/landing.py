@@ -5,11 +5,13 @@ files) into immutable Parquet batches, then validates everything that source has
 a batch that breaks its raw expectations is quarantined and the blocking check stops the run.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
 from connectors import connector_for
 from connectors.landing import LandingStore
-from expectations import landing_suites, run_suites
+from expectations import GateResult, data_suites, run_suites, schema_suites
 from orchestration.assets.checks import check_result
 from orchestration.extract import extract_source
 from orchestration.run_context import RunFolder, RunOptions
@@ -58,16 +60,24 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
     def land(context: dg.AssetExecutionContext, run_options: RunOptions):
         run_date = run_options.run_date(config)
         store = LandingStore(config.paths.landing)
-        results = extract_source(source, store, run_date=run_date, demo=demo, log=context.log)
-        gate = run_suites(landing_suites(store, source, connector.streams, run_date))
-        quarantined = []
-        for suite_result in gate.failures():
-            reason = suite_result.summary()
-            for bad in sorted(suite_result.bad_files):
-                target = store.quarantine(bad, reason)
-                quarantined.append(str(target))
-                context.log.error(f"quarantined {bad} -> {target}: {reason}")
-        RunFolder.of(config, context.run.run_id).write(
+        folder = RunFolder.of(config, context.run.run_id)
+        try:
+            results = extract_source(source, store, run_date=run_date, demo=demo, log=context.log)
+        except Exception as e:
+            folder.record_error(f"land_{source.name}", e)
+            folder.data_quality_report(run_date)
+            raise
+        # schema first: the data suites then read only batches whose columns are sound
+        quarantined: list[str] = []
+        schema_gate = run_suites(schema_suites(store, source, connector.streams))
+        quarantined += _quarantine(store, schema_gate, context.log)
+        data_gate = run_suites(data_suites(store, source, connector.streams, run_date))
+        quarantined += _quarantine(store, data_gate, context.log)
+        gate = GateResult(schema_gate.results + data_gate.results)
+        for result in gate.results:
+            for warning in result.warnings:
+                context.log.warning(f"{result.suite.name}: {warning.describe()}")
+        folder.write(
             f"landing_{source.name}",
             {
                 **gate.report(),
@@ -76,6 +86,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 "quarantined": quarantined,
             },
         )
+        folder.data_quality_report(run_date)
         for stream in connector.streams:
             result = results[stream.name]
             yield dg.MaterializeResult(
@@ -86,7 +97,25 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                     "batches_total": len(store.batch_files(source.name, stream.name)),
                 },
             )
-        for suite_result in gate.results:
-            yield check_result(suite_result, RAW_CHECK)
+        for key, suite_results in _by_asset(gate).items():
+            yield check_result(suite_results, RAW_CHECK, asset_key=key)
 
     return land
+
+
+def _quarantine(store: LandingStore, gate: GateResult, log) -> list[str]:
+    """Move every batch a blocking expectation named out of the read path, with the reason."""
+    moved = []
+    for result in gate.failures():
+        for bad in sorted(result.bad_files):
+            target = store.quarantine(bad, result.summary())
+            moved.append(str(target))
+            log.error(f"quarantined {Path(bad).name}: {result.summary()}")
+    return moved
+
+
+def _by_asset(gate: GateResult) -> dict:
+    out: dict = {}
+    for result in gate.results:
+        out.setdefault(dg.AssetKey(list(result.suite.asset_key)), []).append(result)
+    return out

@@ -52,6 +52,7 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
                 source_freshness=source_freshness(config),
             )
         folder.write("published", {"path": str(result.path), "rows": result.rows})
+        folder.data_quality_report(run_options.run_date(config))
         context.log.info(f"published {sum(result.rows.values())} rows to {result.path}")
         return dg.MaterializeResult(
             metadata={

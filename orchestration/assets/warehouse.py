@@ -27,7 +27,7 @@ from connectors.landing import LandingStore
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
 from orchestration.project import DBT_PROJECT_DIR
-from orchestration.run_context import WAREHOUSE_POOL, RunOptions, warehouse_lock
+from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 CONFIG_SOURCE = "scorecard_config"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -77,6 +77,29 @@ class ScorecardTranslator(DagsterDbtTranslator):
                 for key in self._landing.get((path[1], path[2]), []):
                     deps[key] = dg.AssetDep(key)
         return spec.replace_attributes(deps=list(deps.values()))
+
+
+class DbtBuildFailed(RuntimeError):
+    pass
+
+
+def dbt_results(invocation) -> dict:
+    """The outcome of every dbt node of an invocation (models, tests, contracts)."""
+    try:
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except Exception:  # no artifact when dbt failed before running anything
+        results = []
+    return {
+        "results": [
+            {
+                "unique_id": r.get("unique_id"),
+                "status": r.get("status"),
+                "message": r.get("message"),
+                "failures": r.get("failures"),
+            }
+            for r in results
+        ]
+    }
 
 
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
@@ -133,6 +156,16 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 for suffix in ("", ".wal"):
                     Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)
                 args.append("--full-refresh")
-            yield from dbt.cli(args, context=context).stream()
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            yield from invocation.stream()
+        # dbt's own tests and contracts belong in the run's data-quality report
+        folder = RunFolder.of(config, context.run.run_id)
+        folder.write("dbt_results", dbt_results(invocation))
+        folder.data_quality_report(run_options.run_date(config))
+        if not invocation.is_successful():
+            raise DbtBuildFailed(
+                "dbt build failed (a model, a test or a contract); see the data-quality report "
+                f"{folder.root / 'data_quality.html'} and the run log"
+            )
 
     return warehouse

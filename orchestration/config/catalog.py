@@ -168,6 +168,26 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
             if s.type == "finance_files"
             for category, lo, hi in s.account_ranges()
         ],
+        "sources": [
+            {
+                "source_name": s.name,
+                "source_type": s.type,
+                "start_date": s.start_date,
+                "lookback_days": s.lookback_days,
+                "daily_completeness": conn.daily_completeness,
+                "history_days": conn.history_days,
+                "block_thresholded": "thresholded" in _blocking(s),
+                "block_sampled": "sampled" in _blocking(s),
+                "block_other_row": "other_row" in _blocking(s),
+            }
+            for s in config.sources
+            if (conn := connector_for(s.type)(s))
+        ],
+        "source_accounts": [
+            {"source_name": s.name, "account_id": account}
+            for s in config.sources
+            for account in connector_for(s.type)(s).accounts()
+        ],
         "run_context": [
             {
                 "run_id": run_id,
@@ -251,6 +271,20 @@ SCHEMAS = {
             ("flip_sign", _B),
         ]
     ),
+    "sources": pa.schema(
+        [
+            ("source_name", _S),
+            ("source_type", _S),
+            ("start_date", _D),
+            ("lookback_days", _I),
+            ("daily_completeness", _B),
+            ("history_days", _I),
+            ("block_thresholded", _B),
+            ("block_sampled", _B),
+            ("block_other_row", _B),
+        ]
+    ),
+    "source_accounts": pa.schema([("source_name", _S), ("account_id", _S)]),
     "run_context": pa.schema(
         [
             ("run_id", _S),
@@ -262,6 +296,10 @@ SCHEMAS = {
         ]
     ),
 }
+
+
+def _blocking(source) -> list[str]:
+    return list(getattr(source, "block_on_quality_flags", []) or [])
 
 
 def write_catalog(config, directory: Path, *, run_id: str, run_date: date) -> dict[str, int]:

@@ -40,6 +40,16 @@ joined as (
             and kpi_values.period_start = targets.period_start
 ),
 
+quality as (
+    select
+        kpi_id,
+        grain,
+        period_start,
+        -- "thresholded sampled " -> "thresholded, sampled"
+        replace(trim(flag_text), ' ', ', ') as quality_flags
+    from {{ ref('int_kpi_quality_flags') }}
+),
+
 attained as (
     select
         *,
@@ -84,29 +94,35 @@ statused as (
 )
 
 select
-    cast(kpi_id as varchar) as kpi_id,
-    cast(grain as varchar) as grain,
-    cast(period_start as date) as period_start,
-    cast(period_end as date) as period_end,
-    cast(value as double) as value,
-    cast(target as double) as target,
-    cast(target_low as double) as target_low,
-    cast(target_high as double) as target_high,
-    cast(attainment as double) as attainment,
+    cast(statused.kpi_id as varchar) as kpi_id,
+    cast(statused.grain as varchar) as grain,
+    cast(statused.period_start as date) as period_start,
+    cast(statused.period_end as date) as period_end,
+    cast(statused.value as double) as value,
+    cast(statused.target as double) as target,
+    cast(statused.target_low as double) as target_low,
+    cast(statused.target_high as double) as target_high,
+    cast(statused.attainment as double) as attainment,
     cast(
         case
-            when status in ('no_data', 'no_target') then null
-            when attainment is null then case when status = 'green' then 100 else 0 end
-            when attainment <= 0 then 0
-            when attainment >= 1 then 100
-            else 100 * attainment
+            when statused.status in ('no_data', 'no_target') then null
+            when statused.attainment is null then case when statused.status = 'green' then 100 else 0 end
+            when statused.attainment <= 0 then 0
+            when statused.attainment >= 1 then 100
+            else 100 * statused.attainment
         end as double
     ) as score,
-    cast(status as varchar) as status,
-    cast(previous_value as double) as previous_value,
-    cast(change_pct as double) as change_pct,
-    cast(is_complete as boolean) as is_complete,
-    cast(is_provisional as boolean) as is_provisional,
-    cast(perspective as varchar) as perspective,
-    cast(objective_id as varchar) as objective_id
+    cast(statused.status as varchar) as status,
+    cast(statused.previous_value as double) as previous_value,
+    cast(statused.change_pct as double) as change_pct,
+    cast(statused.is_complete as boolean) as is_complete,
+    cast(statused.is_provisional as boolean) as is_provisional,
+    cast(statused.perspective as varchar) as perspective,
+    cast(statused.objective_id as varchar) as objective_id,
+    cast(quality.quality_flags as varchar) as quality_flags
 from statused
+left join quality
+    on
+        statused.kpi_id = quality.kpi_id
+        and statused.grain = quality.grain
+        and statused.period_start = quality.period_start

@@ -1,0 +1,65 @@
+/*
+  One row per source, account and day that must have data, and whether it has any.
+  A day must be there once it has left the source's lookback window: from the later of
+  start_date and the oldest day the platform keeps, to run date - 1 - lookback_days. Days still
+  inside the lookback may arrive late (the next runs re-extract them).
+*/
+with sources as (
+    select * from {{ ref('stg_scorecard_config__sources') }}
+    where daily_completeness
+),
+
+run_context as (
+    select run_date from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+accounts as (
+    select
+        sources.source_name,
+        sources.source_type,
+        accounts.account_id,
+        case
+            when sources.history_days is null then sources.start_date
+            when sources.start_date
+                > {{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }}
+                then sources.start_date
+            else cast({{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }} as date)
+        end as first_day,
+        cast(
+            {{ dbt.dateadd('day', '-1 - sources.lookback_days', 'run_context.run_date') }} as date
+        ) as last_day
+    from sources
+    inner join {{ ref('stg_scorecard_config__source_accounts') }} as accounts
+        on sources.source_name = accounts.source_name
+    cross join run_context
+),
+
+days as (
+    {{ date_spine("(select min(first_day) from accounts)", "(select max(last_day) from accounts)") }}
+),
+
+present as (
+    select distinct source_name, property_id as account_id, metric_date
+    from {{ ref('stg_ga4__daily_metrics') }}
+    {% for model in ['stg_facebook_page__page_insights', 'stg_instagram__account_insights',
+                     'stg_linkedin_page__organization_statistics'] %}
+        union
+        select distinct source_name, account_id, metric_date
+        from {{ ref(model) }}
+    {% endfor %}
+)
+
+select
+    accounts.source_name,
+    accounts.source_type,
+    accounts.account_id,
+    days.date_day as day,
+    present.metric_date is not null as is_present
+from accounts
+inner join days
+    on days.date_day between accounts.first_day and accounts.last_day
+left join present
+    on
+        accounts.source_name = present.source_name
+        and accounts.account_id = present.account_id
+        and days.date_day = present.metric_date

@@ -1,0 +1,218 @@
+"""Suites for landed batches, per configured source and stream.
+
+Two passes: the schema suite reads every batch's Parquet schema (a missing or retyped
+column quarantines that batch; a new column is kept and reported), then the data suite reads
+the batches that passed — keys, dates, ranges — and, for streams with a steady number of rows
+per day, the volume of the latest day against the trailing median.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from expectations.suites import Suite, all_true, at_least, between_days, gxe, not_empty, not_null
+
+# Streams whose extra columns are refused, not just reported (personal data stays out)
+STRICT = {"contacts"}
+VOLUME_DROP = 0.5  # the latest day's rows below half the trailing median fail
+VOLUME_DAYS = 14
+
+
+def _period_totals(start: dt.date, run: dt.date) -> list:
+    return [
+        at_least("value", 0),
+        gxe().ExpectColumnValuesToBeInSet(
+            column="grain", value_set=["week", "month", "quarter", "year"]
+        ),
+        gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="period_end", column_B="period_start", or_equal=True
+        ),
+        between_days("period_end", start, None),
+        between_days("period_start", None, run),
+    ]
+
+
+# Stream-specific rules beyond what every stream gets (schema, keys, cursor dates, not empty).
+# Revenue may be negative (refunds); counts and amounts may not.
+RULES: dict[str, Callable[[dt.date, dt.date], list]] = {
+    "daily_metrics": lambda start, run: [at_least("value", 0, 'metric != "totalRevenue"')],
+    "period_totals": _period_totals,
+    "property_quota": lambda start, run: [at_least("tokens_per_day_remaining", 0)],
+    "page_insights": lambda start, run: [at_least("value", 0)],
+    "account_insights": lambda start, run: [at_least("value", 0)],
+    "organization_statistics": lambda start, run: [at_least("value", 0)],
+    "deals": lambda start, run: [
+        at_least("amount", 0),
+        *not_null("created_at"),
+        between_days("created_at", None, run + dt.timedelta(days=1), utc=True),
+    ],
+    "contacts": lambda start, run: [
+        *not_null("created_at"),
+        between_days("created_at", None, run + dt.timedelta(days=1), utc=True),
+    ],
+    "open_deal_snapshots": lambda start, run: [at_least("amount", 0)],
+    "ledger_lines": lambda start, run: not_null("booking_date", "account", "amount"),
+    "manual_rows": lambda start, run: not_null("date", "metric", "value"),
+}
+# where a stream's cursor is not the date to range-check (checked by its RULES instead)
+CURSOR_EXEMPT = {"period_totals"}
+
+
+def schema_suites(store, source, streams) -> list[Suite]:
+    return [_schema_suite(store, source, stream) for stream in streams]
+
+
+def data_suites(store, source, streams, run_date: dt.date) -> list[Suite]:
+    suites = []
+    for stream in streams:
+        suites.append(_data_suite(store, source, stream, run_date))
+        if stream.steady_volume and stream.cursor and _files(store, source, stream):
+            suites.append(_volume_suite(store, source, stream))
+    return suites
+
+
+def _files(store, source, stream) -> list[str]:
+    return [str(f) for f in store.batch_files(source.name, stream.name)]
+
+
+def _schema_suite(store, source, stream) -> Suite:
+    from connectors.landing import landed_schema
+
+    declared = landed_schema(stream)
+    strict = stream.name in STRICT
+
+    def frame():
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        rows = []
+        for path in _files(store, source, stream):
+            actual = pq.read_schema(path)
+            for f in declared:
+                present = f.name in actual.names
+                found = actual.field(f.name).type if present else None
+                rows.append(
+                    {
+                        "_file": path,
+                        "column": f.name,
+                        "expected_type": str(f.type),
+                        "actual_type": None if found is None else str(found),
+                        "declared": True,
+                        "type_ok": found is not None and found.equals(f.type),
+                    }
+                )
+            for name in set(actual.names) - set(declared.names):
+                rows.append(
+                    {
+                        "_file": path,
+                        "column": name,
+                        "expected_type": None,
+                        "actual_type": str(actual.field(name).type),
+                        "declared": False,
+                        "type_ok": True,
+                    }
+                )
+        columns = ["_file", "column", "expected_type", "actual_type", "declared", "type_ok"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def expectations():
+        return [
+            all_true(
+                "type_ok",
+                description="every declared column is present with its declared type",
+            ),
+            all_true(
+                "declared",
+                severity="critical" if strict else "warning",
+                description="no column beyond the declared schema"
+                + (" (personal data stays out)" if strict else " (new columns are kept)"),
+            ),
+        ]
+
+    return Suite(
+        name=f"landing.{source.name}.{stream.name}.schema",
+        layer="landing",
+        asset_key=("landing", source.name, stream.name),
+        expectations=expectations,
+        frame=frame,
+        index_columns=["_file", "column", "expected_type", "actual_type"],
+        quarantine_by_file=True,
+    )
+
+
+def _data_suite(store, source, stream, run_date: dt.date) -> Suite:
+    from connectors.landing import SCHEMA_DIR
+
+    files = _files(store, source, stream)
+    # no batch at all: read the empty schema file, so "not empty" fails with a reason
+    paths = files or [str(store.root / SCHEMA_DIR / stream.name / "schema.parquet")]
+    key = [c for c in stream.primary_key if not c.startswith("_")]
+
+    def expectations():
+        rules = [
+            not_empty(),
+            *not_null(*key),
+            # a key twice in one batch is a broken extraction (across batches it is a restatement)
+            gxe().ExpectCompoundColumnsToBeUnique(column_list=[*key, "_file"]),
+        ]
+        cursor = stream.cursor
+        if cursor and stream.name not in CURSOR_EXEMPT and _is_date(stream, cursor):
+            rules.append(between_days(cursor, source.start_date, run_date))
+        return rules + RULES.get(stream.name, lambda s, r: [])(source.start_date, run_date)
+
+    return Suite(
+        name=f"landing.{source.name}.{stream.name}",
+        layer="landing",
+        asset_key=("landing", source.name, stream.name),
+        expectations=expectations,
+        query="select * exclude (filename), filename as _file"
+        " from read_parquet(?, filename = true, union_by_name = true)",
+        params=[paths],
+        index_columns=["_file", *key],
+        quarantine_by_file=True,
+    )
+
+
+def _volume_suite(store, source, stream) -> Suite:
+    files = _files(store, source, stream)
+    cursor = stream.cursor
+    others = [c for c in stream.primary_key if c != cursor]
+    # identifiers are the stream's declared column names, never config values
+    distinct = f"concat_ws('|', {', '.join(others)})" if others else "1"
+    query = f"""
+        with per_day as (
+            select {cursor} as day, count(distinct {distinct}) as n
+            from read_parquet(?, union_by_name = true)
+            group by {cursor}
+        ),
+        recent as (select * from per_day order by day desc limit {VOLUME_DAYS + 1}),
+        latest as (select * from recent order by day desc limit 1),
+        history as (
+            select median(n) as median_rows from recent where day < (select day from latest)
+        )
+        select latest.day, latest.n as rows, history.median_rows as trailing_median,
+               coalesce(latest.n >= {VOLUME_DROP} * history.median_rows, true) as volume_ok
+        from latest cross join history
+    """
+    return Suite(
+        name=f"landing.{source.name}.{stream.name}.volume",
+        layer="landing",
+        asset_key=("landing", source.name, stream.name),
+        expectations=lambda: [
+            all_true(
+                "volume_ok",
+                description=f"the latest day has at least {VOLUME_DROP:.0%} of the rows of "
+                f"the median of the {VOLUME_DAYS} days before it",
+            )
+        ],
+        query=query,
+        params=[files],
+        index_columns=["day", "rows", "trailing_median"],
+    )
+
+
+def _is_date(stream, column: str) -> bool:
+    import pyarrow as pa
+
+    return stream.schema.field(column).type == pa.date32()

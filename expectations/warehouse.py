@@ -1,0 +1,232 @@
+"""Suites over the built warehouse: metrics, KPI marts, completeness, reconciliation, quality.
+
+They run after `dbt build` and before publish; a failed suite withholds the new scorecard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from expectations.suites import (
+    GRAINS,
+    STATUSES,
+    Suite,
+    all_true,
+    at_least,
+    between_days,
+    gxe,
+    not_empty,
+    not_null,
+)
+
+# Independent sums of staging rows per metric and month, to compare with the published values.
+# Metric ids and account ranges come from the catalog tables (data), not from SQL text.
+RECONCILIATION = """
+with map as (select * from staging.stg_scorecard_config__source_metric_maps),
+registry as (select metric_id from intermediate.int_metric_registry where additivity = 'sum'),
+staged as (
+    select map.metric_id, date_trunc('month', d.metric_date) as month, d.value
+    from staging.stg_ga4__daily_metrics d
+    join map on d.source_name = map.source_name and d.source_metric = map.source_metric
+    union all
+    select map.metric_id, date_trunc('month', s.metric_date), s.value
+    from (
+        select source_name, metric_date, source_metric, value
+        from staging.stg_facebook_page__page_insights
+        union all
+        select source_name, metric_date, source_metric, value
+        from staging.stg_instagram__account_insights
+        union all
+        select source_name, metric_date, source_metric, value
+        from staging.stg_linkedin_page__organization_statistics
+    ) s
+    join map on s.source_name = map.source_name and s.source_metric = map.source_metric
+    union all
+    select 'finance.' || a.category, date_trunc('month', l.booking_date),
+           case when a.flip_sign then -l.amount else l.amount end
+    from staging.stg_finance_files__ledger_lines l
+    join staging.stg_scorecard_config__finance_accounts a
+      on l.source_name = a.source_name
+     and try_cast(l.account as bigint) between a.account_from and a.account_to
+    union all
+    select 'manual.' || metric_name, date_trunc('month', metric_date), value
+    from staging.stg_manual_metrics__rows
+),
+totals as (
+    select metric_id, cast(month as date) as period_start, sum(value) as staged
+    from staged where metric_id in (select metric_id from registry)
+    group by 1, 2
+)
+select t.metric_id, t.period_start, t.staged, v.value as published,
+       abs(coalesce(v.value, 0) - t.staged) <= 1e-6 * greatest(1, abs(t.staged)) as reconciled
+from totals t
+left join marts.fct_metric_values v
+  on v.metric_id = t.metric_id and v.grain = 'month' and v.period_start = t.period_start
+"""
+
+
+def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[Suite]:
+    """Suites over the built metrics and KPI marts of the working warehouse."""
+    kpi_ids = [k.id for k in config.kpis]
+    perspectives = [p.id for p in config.perspective_list()]
+
+    def suite(name, layer, model, query, expectations, index_columns=()):
+        return Suite(
+            name=name,
+            layer=layer,
+            asset_key=("warehouse", model),
+            expectations=expectations,
+            query=query,
+            index_columns=list(index_columns),
+            database=warehouse,
+        )
+
+    return [
+        suite(
+            "metrics.daily",
+            "metrics",
+            "int_metrics__daily",
+            "select d.metric_id, d.metric_date, d.value, r.non_negative"
+            " from intermediate.int_metrics__daily as d"
+            " left join intermediate.int_metric_registry as r using (metric_id)",
+            lambda: [
+                not_empty(),
+                *not_null("metric_id", "metric_date", "non_negative"),
+                gxe().ExpectCompoundColumnsToBeUnique(column_list=["metric_id", "metric_date"]),
+                between_days("metric_date", None, run_date),
+                at_least("value", 0, "non_negative == True"),
+            ],
+            index_columns=["metric_id", "metric_date", "value"],
+        ),
+        suite(
+            "metrics.metric_values",
+            "metrics",
+            "fct_metric_values",
+            "select * from marts.fct_metric_values",
+            lambda: [
+                not_empty(),
+                *not_null("metric_id", "grain", "period_start", "period_end"),
+                gxe().ExpectCompoundColumnsToBeUnique(
+                    column_list=["metric_id", "grain", "period_start"]
+                ),
+                gxe().ExpectColumnValuesToBeInSet(column="grain", value_set=GRAINS),
+                between_days("period_start", None, run_date),
+                gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="period_end", column_B="period_start", or_equal=True
+                ),
+            ],
+            index_columns=["metric_id", "grain", "period_start"],
+        ),
+        suite(
+            "metrics.completeness",
+            "metrics",
+            "int_source_coverage",
+            "select * from intermediate.int_source_coverage",
+            lambda: [
+                all_true(
+                    "is_present",
+                    description="every configured source and account has data for every day "
+                    "that has left the lookback window",
+                )
+            ],
+            index_columns=["source_name", "account_id", "day"],
+        ),
+        suite(
+            "metrics.reconciliation",
+            "metrics",
+            "fct_metric_values",
+            RECONCILIATION,
+            lambda: [
+                all_true(
+                    "reconciled",
+                    description="each published monthly sum equals the sum of its staging rows",
+                )
+            ],
+            index_columns=["metric_id", "period_start", "staged", "published"],
+        ),
+        suite(
+            "marts.kpi_values",
+            "marts",
+            "fct_kpi_values",
+            "select * from marts.fct_kpi_values",
+            lambda: [
+                not_empty(),
+                *not_null("kpi_id", "grain", "period_start", "status"),
+                gxe().ExpectCompoundColumnsToBeUnique(
+                    column_list=["kpi_id", "grain", "period_start"]
+                ),
+                gxe().ExpectColumnValuesToBeInSet(column="kpi_id", value_set=kpi_ids),
+                gxe().ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
+                gxe().ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+                between_days("period_start", None, run_date),
+            ],
+            index_columns=["kpi_id", "grain", "period_start"],
+        ),
+        suite(
+            # a KPI whose value leaves its declared valid range means broken input data
+            "marts.kpi_valid_ranges",
+            "marts",
+            "fct_kpi_values",
+            "select v.kpi_id, v.grain, v.period_start, v.value,"
+            " v.value between k.valid_low and k.valid_high as within_valid_range"
+            " from marts.fct_kpi_values as v"
+            " inner join staging.stg_scorecard_config__kpis as k using (kpi_id)"
+            " where k.valid_low is not null and v.value is not null",
+            lambda: [all_true("within_valid_range")],
+            index_columns=["kpi_id", "grain", "period_start", "value"],
+        ),
+        suite(
+            # every catalog KPI has a value for the latest complete month
+            "marts.latest_month_coverage",
+            "marts",
+            "fct_kpi_latest",
+            "with latest_month as ("
+            "  select max(period_start) as period_start from intermediate.int_periods"
+            "  where grain = 'month' and is_complete)"
+            " select k.kpi_id, l.period_start, v.value"
+            " from marts.dim_kpis as k cross join latest_month as l"
+            " left join marts.fct_kpi_values as v"
+            "  on v.kpi_id = k.kpi_id and v.grain = 'month' and v.period_start = l.period_start",
+            lambda: [
+                gxe().ExpectTableRowCountToEqual(value=len(kpi_ids)),
+                *not_null("period_start", "value"),
+            ],
+            index_columns=["kpi_id", "period_start"],
+        ),
+        suite(
+            # GA4 data flagged as thresholded/sampled/(other) under the latest complete period,
+            # for sources configured to block on that flag
+            "marts.quality_flags",
+            "marts",
+            "fct_kpi_latest",
+            "select l.kpi_id, l.grain, l.period_start, l.quality_flags,"
+            " not coalesce(f.blocks_publish, false) as publishable"
+            " from marts.fct_kpi_latest as l"
+            " left join intermediate.int_kpi_quality_flags as f"
+            " using (kpi_id, grain, period_start)",
+            lambda: [
+                all_true(
+                    "publishable",
+                    description="no KPI of the latest complete period rests on GA4 data a "
+                    "source is configured to block on (block_on_quality_flags)",
+                )
+            ],
+            index_columns=["kpi_id", "grain", "period_start", "quality_flags"],
+        ),
+        suite(
+            "marts.perspective_scores",
+            "marts",
+            "fct_perspective_scores",
+            "select * from marts.fct_perspective_scores",
+            lambda: [
+                not_empty(),
+                gxe().ExpectCompoundColumnsToBeUnique(
+                    column_list=["perspective", "grain", "period_start"]
+                ),
+                gxe().ExpectColumnValuesToBeInSet(column="perspective", value_set=perspectives),
+                gxe().ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
+            ],
+            index_columns=["perspective", "grain", "period_start"],
+        ),
+    ]

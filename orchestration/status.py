@@ -1,0 +1,126 @@
+"""What `scorecard status` reports: the published scorecard, recent runs, source freshness and
+quarantined files — read from the serving file, the run folders and landing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from connectors.landing import QUARANTINE_DIR, LandingStore
+from expectations import describe_report
+from orchestration.run_context import RunFolder
+
+
+def collect(config, *, runs: int = 10) -> dict:
+    today = datetime.now(ZoneInfo(config.timezone)).date()
+    return {
+        "published": _published(config.publish.duckdb),
+        "runs": _runs(config, runs),
+        "sources": _sources(config, today),
+        "quarantined": _quarantined(config),
+    }
+
+
+def _published(serving: Path) -> dict | None:
+    if not serving.exists():
+        return None
+    with duckdb.connect(str(serving), read_only=True) as con:
+        row = con.execute(
+            "select run_id, published_at, run_date, checks_passed, checks_failed, rows"
+            " from scorecard.publish_log order by published_at desc limit 1"
+        ).fetchall()
+    if not row:
+        return None
+    run_id, published_at, run_date, passed, failed, rows = row[0]
+    return {
+        "path": str(serving),
+        "run_id": run_id,
+        "published_at": published_at.astimezone(UTC).isoformat(),
+        "run_date": run_date.isoformat() if run_date else None,
+        "checks_passed": passed,
+        "checks_failed": failed,
+        "rows": dict(rows),
+    }
+
+
+def _runs(config, limit: int) -> list[dict]:
+    root = config.paths.artifacts_dir / "runs"
+    folders = sorted(
+        (p for p in root.glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    out = []
+    for path in folders[:limit]:
+        folder = RunFolder(path)
+        files = [f for f in path.iterdir() if f.is_file()]
+        started = min(f.stat().st_mtime for f in files) if files else path.stat().st_mtime
+        ended = max(f.stat().st_mtime for f in files) if files else started
+        published = (path / "published.json").exists()
+        problems = [
+            line
+            for report in folder.read_all("landing_") + folder.read_all("gate_")
+            for line in describe_report(report)
+        ] + [e["message"] for e in folder.read_all("error_")]
+        report = path / "data_quality.html"
+        out.append(
+            {
+                "run_id": path.name,
+                "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
+                "duration_s": round(ended - started, 1),
+                "outcome": "published" if published else "failed",
+                "problems": problems[:5],
+                "report": str(report) if report.exists() else None,
+            }
+        )
+    return out
+
+
+def _sources(config, today: date) -> list[dict]:
+    store = LandingStore(config.paths.landing)
+    out = []
+    for source in config.sources:
+        files = [str(f) for f in store.root.glob(f"{source.name}/*/*.parquet")]
+        last_extracted, last_day = None, None
+        if files:
+            with duckdb.connect() as con:
+                last_extracted, last_day = con.execute(
+                    "select max(_extracted_at), max(_window_end)"
+                    " from read_parquet(?, union_by_name = true)",
+                    [files],
+                ).fetchall()[0]
+        out.append(
+            {
+                "source": source.name,
+                "type": source.type,
+                "last_extracted_at": last_extracted.astimezone(UTC).isoformat()
+                if last_extracted
+                else None,
+                "data_until": last_day.isoformat() if last_day else None,
+                "lag_days": (today - last_day).days if last_day else None,
+                "batches": len(files),
+            }
+        )
+    return out
+
+
+def _quarantined(config) -> list[dict]:
+    store = LandingStore(config.paths.landing)
+    out = []
+    for path in store.quarantined():
+        reason_file = path.with_name(path.name + ".reason.txt")
+        lines = reason_file.read_text(encoding="utf-8").splitlines() if reason_file.exists() else []
+        when = lines[0].removeprefix("quarantined_at: ") if lines else None
+        reason = " ".join(x for x in lines[1:] if not x.startswith("source file:"))
+        relative = path.relative_to(store.root / QUARANTINE_DIR)
+        out.append(
+            {
+                "file": str(path),
+                "source": relative.parts[0],
+                "stream": relative.parts[1] if len(relative.parts) > 2 else None,
+                "quarantined_at": when,
+                "reason": reason,
+            }
+        )
+    return out
