@@ -281,6 +281,8 @@ def _plain(value: Any) -> Any:
         return {k: Path(v).name if k == "_file" else _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN: pandas' way of saying "missing"
+        return None
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "isoformat"):

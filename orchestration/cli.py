@@ -108,8 +108,14 @@ def run(
         for failure in outcome.failures:
             err.print(f"  - {failure}", highlight=False)
         if outcome.report_path:
-            err.print(f"Data-quality report: {outcome.report_path}", highlight=False)
-        err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", highlight=False)
+            err.print(
+                f"Data-quality report: {outcome.report_path}", highlight=False, soft_wrap=True
+            )
+        err.print(
+            f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
     _print_summary(outcome.serving)
     out.print(f"Scorecard published: {outcome.serving.resolve()}", highlight=False, soft_wrap=True)

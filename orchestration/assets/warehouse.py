@@ -102,6 +102,17 @@ def dbt_results(invocation) -> dict:
     }
 
 
+def _keep_partial_parse(invocation) -> None:
+    """Keep this run's parse state for the next run: with the same config (profile and paths)
+    dbt then re-parses only what changed instead of the whole project."""
+    produced = Path(invocation.target_path) / "partial_parse.msgpack"
+    if produced.exists():
+        target = Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path / "partial_parse.msgpack"
+        tmp = target.with_name(f".partial_parse.{os.getpid()}.tmp")
+        shutil.copyfile(produced, tmp)
+        os.replace(tmp, target)
+
+
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """Parse the dbt project when the manifest is missing or older than any project file."""
     manifest = Path(project.manifest_path)
@@ -158,6 +169,7 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 args.append("--full-refresh")
             invocation = dbt.cli(args, context=context, raise_on_error=False)
             yield from invocation.stream()
+        _keep_partial_parse(invocation)
         # dbt's own tests and contracts belong in the run's data-quality report
         folder = RunFolder.of(config, context.run.run_id)
         folder.write("dbt_results", dbt_results(invocation))

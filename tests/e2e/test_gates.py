@@ -1,0 +1,224 @@
+"""Every family of checks, fed a batch that violates it, end to end: the run exits 1, the
+serving file stays byte for byte, and the data-quality report names the failed expectation
+with example rows. (A clean run passing the same gates is test_demo_pipeline.)"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from connectors import connector_for
+from connectors.base import Batch, Window
+from connectors.landing import LandingStore
+from tests.conftest import AS_OF, DEMO_DIR, run_cli
+
+pytestmark = pytest.mark.slow
+LANDING = "data/demo/landing"
+SERVING = "data/demo/serving.duckdb"
+GA4_FLAGS = {
+    "subject_to_thresholding": False,
+    "data_loss_from_other_row": False,
+    "sampled": False,
+    "currency_code": "DKK",
+    "time_zone": "Europe/Copenhagen",
+}
+PROPERTY = "312345678"
+
+
+def land(
+    root: Path, source: str, source_type: str, stream: str, rows: list[dict], window=None
+) -> Path:
+    """Land a batch the way a connector does (the same writer)."""
+    s = connector_for(source_type).stream(stream)
+    table = pa.Table.from_pylist(rows)
+    day = AS_OF - timedelta(days=1)
+    return LandingStore(root / LANDING).write(source, s, Batch(table, window or Window(day, day)))[
+        0
+    ]
+
+
+def ga4_rows(day: date, metrics=("sessions",), value=100.0, **extra) -> list[dict]:
+    return [
+        {"property_id": PROPERTY, "date": day, "metric": m, "value": value, **GA4_FLAGS, **extra}
+        for m in metrics
+    ]
+
+
+def run(root: Path, *args: str):
+    return run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), *args, cwd=root)
+
+
+def rejected(root: Path, result, *expected: str) -> str:
+    """Exit 1, serving untouched, and a report that names what failed. Returns the report."""
+    assert result.returncode == 1, result.stderr[-3000:]
+    text = " ".join(result.stderr.split())
+    match = re.search(r"Data-quality report: (\S+data_quality\.html)", text)
+    assert match, text[-2000:]
+    report = Path(match.group(1)).read_text(encoding="utf-8")
+    for needle in expected:
+        assert needle in report, needle
+    return report
+
+
+@pytest.fixture
+def project(demo_copy):
+    serving = demo_copy / SERVING
+    before = serving.read_bytes()
+    yield demo_copy
+    assert serving.read_bytes() == before  # every test here must leave it untouched
+
+
+def test_schema_a_batch_missing_a_column_is_quarantined(project):
+    bad = land(
+        project,
+        "website",
+        "ga4",
+        "daily_metrics",
+        [{k: v for k, v in r.items() if k != "value"} for r in ga4_rows(AS_OF - timedelta(days=1))],
+    )
+    report = rejected(
+        project, run(project), "landing.website.daily_metrics.schema", bad.name, "type_ok"
+    )
+    assert "<td>value</td>" in report
+    assert (project / LANDING / "_quarantine/website/daily_metrics" / bad.name).exists()
+
+
+def test_keys_a_key_twice_in_one_batch(project):
+    rows = ga4_rows(AS_OF - timedelta(days=1), metrics=("sessions", "sessions"))
+    bad = land(project, "website", "ga4", "daily_metrics", rows)
+    rejected(project, run(project), "expect_compound_columns_to_be_unique", bad.name)
+
+
+def test_ranges_negative_sessions(project):
+    land(
+        project,
+        "facebook",
+        "facebook_page",
+        "page_insights",
+        [
+            {
+                "account_id": "104857600123",
+                "date": AS_OF - timedelta(days=1),
+                "metric": "page_media_view",
+                "value": -5.0,
+            }
+        ],
+    )
+    rejected(
+        project,
+        run(project),
+        "landing.facebook.page_insights",
+        "expect_column_values_to_be_between",
+        "-5.0",
+    )
+
+
+def test_dates_a_day_in_the_future(project):
+    future = AS_OF + timedelta(days=3)
+    land(
+        project,
+        "instagram",
+        "instagram",
+        "account_insights",
+        [{"account_id": "17841400000000001", "date": future, "metric": "views", "value": 10.0}],
+    )
+    rejected(project, run(project), "landing.instagram.account_insights", future.isoformat())
+
+
+def test_volume_a_sudden_drop(project):
+    # the run date's own batch holds 1 row where every day so far held 10
+    land(project, "website", "ga4", "daily_metrics", ga4_rows(AS_OF), window=Window(AS_OF, AS_OF))
+    rejected(
+        project,
+        run(project),
+        "landing.website.daily_metrics.volume",
+        "volume_ok",
+        "trailing_median",
+    )
+
+
+def test_completeness_a_missing_day(project):
+    # a batch that lost a day of one property (its window still claims the day)
+    missing = date(2026, 3, 10)
+    for path in (project / LANDING / "website/daily_metrics").glob("*.parquet"):
+        table = pq.read_table(path)
+        keep = pa.compute.invert(
+            pa.compute.and_(
+                pa.compute.equal(table["date"], pa.scalar(missing, pa.date32())),
+                pa.compute.equal(table["property_id"], PROPERTY),
+            )
+        )
+        pq.write_table(table.filter(keep), path)
+    report = rejected(
+        project, run(project), "metrics.completeness", "is_present", missing.isoformat(), PROPERTY
+    )
+    assert "website" in report
+
+
+def test_dbt_tests_take_part_in_the_gate(project):
+    # a weekly total that starts on a Wednesday passes landing but fails a dbt test
+    wednesday = date(2026, 10, 14)
+    land(
+        project,
+        "website",
+        "ga4",
+        "period_totals",
+        [
+            {
+                "property_id": PROPERTY,
+                "grain": "week",
+                "period_start": wednesday,
+                "period_end": wednesday + timedelta(days=6),
+                "metric": "totalUsers",
+                "value": 10.0,
+                **GA4_FLAGS,
+            }
+        ],
+    )
+    rejected(project, run(project), "assert_period_totals_are_aligned", "dbt tests and contracts")
+
+
+def test_ga4_quality_flags_are_published_and_can_block(project):
+    day = date(2026, 10, 20)
+    land(
+        project,
+        "website",
+        "ga4",
+        "daily_metrics",
+        [
+            {**r, "subject_to_thresholding": True}
+            for r in ga4_rows(day, metrics=("sessions", "keyEvents"), value=5000.0)
+        ],
+        window=Window(day, day),
+    )
+    config = (
+        (DEMO_DIR / "balanced_scorecard.yml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    lookback_days: 3\n",
+            "    lookback_days: 3\n    block_on_quality_flags: [thresholded]\n",
+            1,
+        )
+    )
+    (project / "scorecard.yml").write_text(config, encoding="utf-8")
+    report = rejected(
+        project, run(project, "--config", "scorecard.yml"), "marts.quality_flags", "thresholded"
+    )
+    assert "web_conversion_rate" in report
+    # without the setting the same data publishes, flagged
+    serving = project / SERVING
+    saved = serving.read_bytes()
+    assert run(project).returncode == 0
+    with duckdb.connect(str(serving), read_only=True) as con:
+        flags = con.execute(
+            "select quality_flags from scorecard.kpi_values where kpi_id = 'web_conversion_rate'"
+            " and grain = 'month' and period_start = date '2026-10-01'"
+        ).fetchall()[0][0]
+    assert flags == "thresholded"
+    serving.write_bytes(saved)  # the fixture checks the file is as it was

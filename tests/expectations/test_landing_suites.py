@@ -1,0 +1,192 @@
+"""Each family of landing expectations, fed a batch that violates it — and a clean batch."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pyarrow as pa
+import pytest
+
+from connectors.base import Batch, Window
+from connectors.ga4 import GA4
+from connectors.hubspot import HubSpot
+from connectors.landing import LandingStore
+from expectations import data_suites, run_suites, schema_suites
+
+RUN = date(2025, 3, 31)
+SOURCE = SimpleNamespace(name="website", start_date=date(2025, 3, 1))
+DAILY = GA4.stream("daily_metrics")
+
+
+FLAGS = {
+    "subject_to_thresholding": False,
+    "data_loss_from_other_row": False,
+    "sampled": False,
+    "currency_code": "DKK",
+    "time_zone": "Europe/Copenhagen",
+}
+
+
+def rows(days=range(1, 31), metrics=("sessions", "keyEvents"), value=10.0, **extra):
+    return [
+        {
+            "property_id": "1",
+            "date": date(2025, 3, d),
+            "metric": m,
+            "value": value,
+            **FLAGS,
+            **extra,
+        }
+        for d in days
+        for m in metrics
+    ]
+
+
+def land(store, records, stream=DAILY, schema=None):
+    table = (
+        pa.Table.from_pylist(records, schema=schema) if schema else pa.Table.from_pylist(records)
+    )
+    return store.write(SOURCE.name, stream, Batch(table, Window(date(2025, 3, 1), RUN)))[0]
+
+
+def gate(store, stream=DAILY):
+    first = run_suites(schema_suites(store, SOURCE, [stream]))
+    second = run_suites(data_suites(store, SOURCE, [stream], RUN))
+    return first, second
+
+
+def failed(result):
+    return {
+        (
+            r.suite.name.rsplit(".", 1)[-1],
+            o.expectation,
+            o.column if isinstance(o.column, str) else None,
+        )
+        for r in result.results
+        for o in r.failed
+    }
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = LandingStore(tmp_path)
+    s.ensure_schema_file(DAILY)
+    return s
+
+
+def test_a_clean_batch_passes(store):
+    land(store, rows())
+    schema, data = gate(store)
+    assert schema.success and data.success
+    assert {r.suite.name for r in data.results} == {
+        "landing.website.daily_metrics",
+        "landing.website.daily_metrics.volume",
+    }
+
+
+def test_schema_a_missing_column_fails_and_names_the_batch(store):
+    bad = land(store, [{k: v for k, v in r.items() if k != "value"} for r in rows()])
+    schema, _ = gate(store)
+    assert not schema.success
+    [result] = schema.failures()
+    assert result.bad_files == {str(bad)}
+    [outcome] = result.failed
+    assert outcome.examples[0] == {
+        "type_ok": False,
+        "_file": bad.name,
+        "column": "value",
+        "expected_type": "double",
+        "actual_type": None,
+    }
+
+
+def test_schema_a_retyped_column_fails(store):
+    bad = land(store, [{**r, "value": "n/a"} for r in rows()])  # cannot become a double
+    schema, _ = gate(store)
+    assert schema.failures()[0].bad_files == {str(bad)}
+    assert schema.failures()[0].failed[0].examples[0]["actual_type"] == "string"
+
+
+def test_schema_a_new_column_is_kept_and_reported_not_failed(store):
+    path = land(store, rows(channel="organic"))
+    schema, data = gate(store)
+    assert schema.success and data.success
+    [warning] = [w for r in schema.results for w in r.warnings]
+    assert warning.examples == [
+        {
+            "declared": False,
+            "_file": path.name,
+            "column": "channel",
+            "expected_type": None,
+            "actual_type": "string",
+        }
+    ]
+    import pyarrow.parquet as pq
+
+    assert "channel" in pq.read_schema(path).names  # kept in landing
+
+
+def test_keys_null_and_duplicate_within_a_batch_fail(store):
+    records = rows()
+    records[3]["metric"] = None
+    records.append(dict(records[0]))  # the same key twice in one batch
+    bad = land(store, records)
+    _, data = gate(store)
+    assert ("daily_metrics", "expect_column_values_to_not_be_null", "metric") in failed(data)
+    assert ("daily_metrics", "expect_compound_columns_to_be_unique", None) in failed(data)
+    assert data.failures()[0].bad_files == {str(bad)}
+
+
+def test_value_ranges_fail_on_negative_counts_but_allow_refunds(store):
+    land(store, rows(metrics=("totalRevenue",), value=-50.0))
+    assert gate(store)[1].success  # negative revenue: a refund day
+    land(store, rows(metrics=("sessions",), value=-1.0))
+    _, data = gate(store)
+    assert ("daily_metrics", "expect_column_values_to_be_between", "value") in failed(data)
+
+
+@pytest.mark.parametrize(
+    "day", [RUN + timedelta(days=1), date(2025, 2, 27)], ids=["future", "before-start"]
+)
+def test_dates_outside_start_date_and_run_date_fail(store, day):
+    records = rows()
+    records[0]["date"] = day
+    land(store, records)
+    _, data = gate(store)
+    assert ("daily_metrics", "expect_column_values_to_be_between", "date") in failed(data)
+
+
+def test_volume_a_sudden_drop_fails(store):
+    land(
+        store,
+        rows(days=range(1, 30), metrics=("sessions", "keyEvents", "engagedSessions", "totalUsers")),
+    )
+    land(store, rows(days=[30], metrics=("sessions",)))  # one row instead of four
+    _, data = gate(store)
+    [volume] = [r for r in data.results if r.suite.name.endswith(".volume")]
+    assert not volume.success
+    assert volume.failed[0].examples[0] == {
+        "volume_ok": False,
+        "day": "2025-03-30T00:00:00",
+        "rows": 1,
+        "trailing_median": 4.0,
+    }
+
+
+def test_personal_data_columns_are_refused_for_contacts(store):
+    contacts = HubSpot.stream("contacts")
+    store.ensure_schema_file(contacts)
+    ts = pa.timestamp("us", tz="UTC")
+    table = pa.table(
+        {
+            "contact_id": ["1"],
+            "lifecycle_stage": ["lead"],
+            "created_at": pa.array([None], ts),
+            "modified_at": pa.array([None], ts),
+            "email": ["a@b.c"],
+        }
+    )
+    bad = store.write(SOURCE.name, contacts, Batch(table, Window(date(2025, 3, 1), RUN)))[0]
+    schema = run_suites(schema_suites(store, SOURCE, [contacts]))
+    assert schema.failures()[0].bad_files == {str(bad)}  # refused, not just reported
