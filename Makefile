@@ -30,11 +30,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SCORECARD_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 ## Skip the slow end-to-end tests while iterating.
 test-fast: install
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -n 2 -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

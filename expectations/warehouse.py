@@ -54,12 +54,13 @@ staged as (
     from staging.stg_manual_metrics__rows
 ),
 totals as (
-    select metric_id, cast(month as date) as period_start, sum(value) as staged
+    select metric_id, cast(month as date) as period_start,
+           cast(sum(cast(value as decimal(38, 10))) as double) as staged
     from staged where metric_id in (select metric_id from registry)
     group by 1, 2
 )
 select t.metric_id, t.period_start, t.staged, v.value as published,
-       abs(coalesce(v.value, 0) - t.staged) <= 1e-6 * greatest(1, abs(t.staged)) as reconciled
+       abs(coalesce(v.value, 0) - t.staged) <= 1e-6 as reconciled
 from totals t
 left join marts.fct_metric_values v
   on v.metric_id = t.metric_id and v.grain = 'month' and v.period_start = t.period_start

@@ -222,3 +222,41 @@ def test_ga4_quality_flags_are_published_and_can_block(project):
         ).fetchall()[0][0]
     assert flags == "thresholded"
     serving.write_bytes(saved)  # the fixture checks the file is as it was
+
+
+def test_a_new_column_is_kept_and_reported_and_status_lists_quarantined_files(project):
+    import json
+
+    kept = land(
+        project,
+        "website",
+        "ga4",
+        "daily_metrics",
+        ga4_rows(AS_OF - timedelta(days=1), metrics=("sessions",), value=5000.0, channel="organic"),
+    )
+    serving = project / SERVING
+    saved = serving.read_bytes()
+    result = run(project)
+    assert result.returncode == 0, result.stderr[-2000:]  # drift is reported, not fatal
+    assert "channel" in pq.read_schema(kept).names  # and kept in landing
+    folder = max((project / "data/demo/artifacts/runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    report = (folder / "data_quality.html").read_text(encoding="utf-8")
+    assert "warning" in report and "channel" in report
+    # a bad batch next: quarantined, and `scorecard status` says so with the reason
+    bad = land(
+        project,
+        "website",
+        "ga4",
+        "daily_metrics",
+        [{k: v for k, v in r.items() if k != "value"} for r in ga4_rows(AS_OF - timedelta(days=1))],
+    )
+    assert run(project).returncode == 1
+    status = run_cli("status", "--demo", "--json", cwd=project)
+    assert status.returncode == 0, status.stderr
+    info = json.loads(status.stdout)
+    [quarantined] = info["quarantined"]
+    assert quarantined["file"].endswith(bad.name) and quarantined["source"] == "website"
+    assert "type_ok" in quarantined["reason"]
+    assert info["runs"][0]["outcome"] == "failed" and info["runs"][1]["outcome"] == "published"
+    assert any("schema" in p for p in info["runs"][0]["problems"])
+    serving.write_bytes(saved)  # the fixture checks the file is as it was before the test
