@@ -7,7 +7,7 @@ with kpi_metrics as (
     {% for column in ['metric_id', 'numerator_metric_id', 'denominator_metric_id'] %}
         select
             kpi_id,
-            {{ column }} as metric_id
+            {{ column }} as metric_id  -- noqa: AL09
         from {{ ref('stg_scorecard_config__kpis') }}
         where {{ column }} is not null
         {% if not loop.last %}union all{% endif %}
@@ -19,7 +19,11 @@ flags as (
 ),
 
 periods as (
-    select grain, period_start, period_end from {{ ref('int_periods') }}
+    select
+        grain,
+        period_start,
+        period_end
+    from {{ ref('int_periods') }}
 ),
 
 hits as (

@@ -20,7 +20,8 @@ accounts as (
         accounts.account_id,
         case
             when sources.history_days is null then sources.start_date
-            when sources.start_date
+            when
+                sources.start_date
                 > {{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }}
                 then sources.start_date
             else cast({{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }} as date)
@@ -39,12 +40,18 @@ days as (
 ),
 
 present as (
-    select distinct source_name, property_id as account_id, metric_date
+    select distinct
+        source_name,
+        property_id as account_id,
+        metric_date
     from {{ ref('stg_ga4__daily_metrics') }}
     {% for model in ['stg_facebook_page__page_insights', 'stg_instagram__account_insights',
                      'stg_linkedin_page__organization_statistics'] %}
         union
-        select distinct source_name, account_id, metric_date
+        select distinct
+            source_name,
+            account_id,
+            metric_date
         from {{ ref(model) }}
     {% endfor %}
 )
