@@ -27,6 +27,7 @@ demo-social: install
 ## Everything CI runs: lint (Python and SQL), dbt unit tests and the pytest suite
 ## (end-to-end tests included).
 test: install
+	tests/services/install.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SCORECARD_WAREHOUSE=:memory: $(BIN)/sqlfluff lint dbt_project/models

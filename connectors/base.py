@@ -35,6 +35,12 @@ class SourceConfig(BaseModel):
     lookback_days: int = Field(
         default=3, ge=0, le=90, description="Days re-extracted every run (restated data)."
     )
+    freshness_hours: float = Field(
+        default=36,
+        gt=0,
+        description="The source is stale when its newest data is older than this (Dagster "
+        "freshness policy on its landing assets; `scorecard status` shows the lag).",
+    )
     metric_map: dict[str, list[str]] | None = Field(
         default=None,
         description="Vendor-neutral metric name -> source metric names summed into it; "
@@ -132,10 +138,15 @@ class ExtractContext:
     state: LandedState = field(default_factory=LandedState)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("connectors"))
     stream: Stream | None = None
+    override: Window | None = None  # a backfill: extract exactly this range
 
     def window_for(self, config: SourceConfig) -> Window:
         """`[last_window_end - lookback, run_date]`, from start_date on a first run, and from
-        the first uncovered day when landing has a gap (a quarantined batch)."""
+        the first uncovered day when landing has a gap (a quarantined batch); a backfill asks
+        for its own range (never before start_date, never after the run date)."""
+        if self.override is not None:
+            start = max(self.override.start, config.start_date)
+            return Window(min(start, self.run_date), min(self.override.end, self.run_date))
         last_end = self.state.last_window_end
         if last_end is None:
             start = config.start_date

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -74,10 +73,7 @@ def run(
     """Extract -> build -> audit -> publish. Exit 0 only when a new scorecard was published."""
     _quiet_libraries()
     path, cfg = _load(config, demo)
-    if as_of and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
-        err.print(f"[red]--as-of {as_of!r} is not a date like 2026-01-31.[/]")
-        raise typer.Exit(2)
-    run_date = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(cfg.timezone)).date()
+    run_date = _date_option("--as-of", as_of) if as_of else _today(cfg)
     if not demo:
         _check_secrets(cfg)
     err.print(
@@ -86,10 +82,59 @@ def run(
         highlight=False,
     )
     err.print(f"[dim]config: {path}[/]", highlight=False)
+    _execute(cfg, demo=demo, run_date=run_date, full_refresh=full_refresh)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First day to extract again (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--end", help="Last day to extract again (YYYY-MM-DD).")],
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Use bundled sample data.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Run as of this date (YYYY-MM-DD); default: today."),
+    ] = None,
+) -> None:
+    """Extract a date range again from every API source, rebuild and publish.
+
+    Idempotent: re-extracted days replace what landing held for them (newest wins), and the
+    warehouse is rebuilt from landing, so running it twice publishes the same scorecard.
+    """
+    _quiet_libraries()
+    _, cfg = _load(config, demo)
+    days = [_date_option(name, value) for name, value in (("--start", start), ("--end", end))]
+    if days[0] > days[1]:
+        err.print(f"[red]--start {start} is after --end {end}.[/]")
+        raise typer.Exit(2)
+    run_date = (
+        _date_option("--as-of", as_of) if as_of else datetime.now(ZoneInfo(cfg.timezone)).date()
+    )
+    if not demo:
+        _check_secrets(cfg)
+    err.print(f"[bold]Backfill[/] {days[0]} .. {days[1]} (run date {run_date})", highlight=False)
+    _execute(cfg, demo=demo, run_date=run_date, full_refresh=True, backfill=(days[0], days[1]))
+
+
+def _today(cfg) -> date:
+    return datetime.now(ZoneInfo(cfg.timezone)).date()
+
+
+def _date_option(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]{name} {value!r} is not a date like 2026-01-31.[/]")
+        raise typer.Exit(2) from None
+
+
+def _execute(cfg, *, demo: bool, run_date: date, full_refresh: bool, backfill=None) -> None:
     from orchestration.runner import run_pipeline
 
     try:
-        outcome = run_pipeline(cfg, demo=demo, run_date=run_date, full_refresh=full_refresh)
+        outcome = run_pipeline(
+            cfg, demo=demo, run_date=run_date, full_refresh=full_refresh, backfill=backfill
+        )
     except ConfigError as e:
         err.print(f"[red]Configuration error.[/] {e}", highlight=False)
         raise typer.Exit(2) from None

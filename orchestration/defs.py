@@ -12,6 +12,7 @@ from orchestration.assets.warehouse import build_dbt_assets, dbt_resource
 from orchestration.config import ScorecardConfig, find_config, load_config
 from orchestration.progress import progress_logger
 from orchestration.run_context import RunOptions
+from orchestration.sensors import build_failure_alert, build_inbox_sensor
 
 JOB_NAME = "nightly_refresh"
 
@@ -45,11 +46,16 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
             run_key=day, run_config={"resources": {"run_options": {"config": {"as_of": day}}}}
         )
 
+    sensors = [build_failure_alert(config, job)]
+    inbox = build_inbox_sensor(config, job)
+    if inbox is not None:
+        sensors.append(inbox)
     return dg.Definitions(
         assets=assets,
         asset_checks=[build_audit_checks(config)],
         jobs=[job],
         schedules=[nightly],
+        sensors=sensors,
         resources={"dbt": dbt_resource(), "run_options": RunOptions()},
         loggers={"console": progress_logger},
     )

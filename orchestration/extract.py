@@ -34,6 +34,7 @@ def extract_source(
     run_date: date,
     demo: bool = False,
     log: logging.Logger | None = None,
+    window=None,
 ) -> dict[str, StreamResult]:
     """Land every stream of one source; raises ExtractionFailed after quarantining bad files.
 
@@ -42,7 +43,7 @@ def extract_source(
     log = RedactingLogger(log or logging.getLogger(__name__))
     connector = connector_for(source_config.type)(source_config)
     try:
-        results = _extract_streams(connector, source_config, store, run_date, demo, log)
+        results = _extract_streams(connector, source_config, store, run_date, demo, log, window)
     except (SourceError, ConfigError):
         raise
     except Exception as e:  # an unexpected failure still must not leak a token
@@ -57,7 +58,7 @@ def extract_source(
     return results
 
 
-def _extract_streams(connector, source_config, store, run_date, demo, log):
+def _extract_streams(connector, source_config, store, run_date, demo, log, window):
     results: dict[str, StreamResult] = {}
     for stream in connector.streams:
         store.ensure_schema_file(stream)
@@ -67,6 +68,7 @@ def _extract_streams(connector, source_config, store, run_date, demo, log):
             state=store.state(source_config.name, stream.name),
             log=log,
             stream=stream,
+            override=window,
         )
         if demo:
             from connectors.demo import demo_extract

@@ -59,6 +59,17 @@ class RunOptions(dg.ConfigurableResource):
 
     as_of: str | None = None  # YYYY-MM-DD; default: today in the business time zone
     full_refresh: bool = False  # rebuild the warehouse from landing alone
+    backfill_start: str | None = None  # YYYY-MM-DD: extract exactly this range again
+    backfill_end: str | None = None
+
+    def backfill_window(self):
+        from connectors.base import Window
+
+        if not self.backfill_start:
+            return None
+        return Window(
+            date.fromisoformat(self.backfill_start), date.fromisoformat(self.backfill_end)
+        )
 
     def run_date(self, config) -> date:
         if self.as_of:

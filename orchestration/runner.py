@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from expectations import describe_report
+from orchestration.alerts import send_failure_alert
 from orchestration.assets.serving import SERVING_KEY
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
@@ -45,11 +46,21 @@ def instance() -> dg.DagsterInstance:
 
 
 def run_pipeline(
-    config: ScorecardConfig, *, demo: bool, run_date: date, full_refresh: bool = False
+    config: ScorecardConfig,
+    *,
+    demo: bool,
+    run_date: date,
+    full_refresh: bool = False,
+    backfill: tuple[date, date] | None = None,
 ) -> RunOutcome:
     defs = build_definitions(config, demo=demo)
     job = defs.resolve_job_def(JOB_NAME)
-    options = RunOptions(as_of=run_date.isoformat(), full_refresh=full_refresh)
+    options = RunOptions(
+        as_of=run_date.isoformat(),
+        full_refresh=full_refresh,
+        backfill_start=backfill[0].isoformat() if backfill else None,
+        backfill_end=backfill[1].isoformat() if backfill else None,
+    )
     # dbt's per-node output goes to a log file; people get one progress line per step
     log_dir = config.paths.artifacts_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -84,6 +95,19 @@ def run_pipeline(
     ]
     published = result.success and SERVING_KEY.to_user_string() in materialized
     report = folder.root / "data_quality.html"
+    if not published:
+
+        def to_run_log(text: str) -> None:
+            with log_path.open("a", encoding="utf-8") as f:
+                f.write(f"\nALERT: {text}\n")
+
+        send_failure_alert(
+            config,
+            run_id=result.run_id,
+            problems=failures or [f"{step}: {why}" for step, why in failed_steps.items()],
+            report=report if report.exists() else None,
+            log_to=to_run_log,
+        )
     return RunOutcome(
         result.run_id,
         published,

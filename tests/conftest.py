@@ -74,3 +74,13 @@ def demo_copy(demo_run, tmp_path):
     target = tmp_path / "demo"
     shutil.copytree(workspace, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on loopback (tests/services/install.sh installs it)."""
+    from tests.services.postgres import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()

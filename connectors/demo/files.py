@@ -115,8 +115,10 @@ def write_team_sheets(inbox: Path, start_date: date, run_date: date) -> list[Pat
         if not rows:
             continue
         upto = max(r[0] for r in rows)
-        suffix = "" if upto == date(year, 12, 31) or year < last_day.year else f"_til_{upto}"
-        path = inbox / f"teamtal_{year}{suffix}.xlsx"
+        # a sheet covering other days is another file (the newest value of a day wins)
+        since = "" if start_date <= date(year, 1, 1) else f"_fra_{start_date}"
+        until = "" if upto == date(year, 12, 31) or year < last_day.year else f"_til_{upto}"
+        path = inbox / f"teamtal_{year}{since}{until}.xlsx"
         if path.exists():
             continue
         wb = Workbook()

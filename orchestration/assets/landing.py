@@ -5,6 +5,7 @@ files) into immutable Parquet batches, then validates everything that source has
 a batch that breaks its raw expectations is quarantined and the blocking check stops the run.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -37,6 +38,10 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
             description=f"{stream.description} Key: {', '.join(stream.primary_key)}.",
             metadata={"source_type": source.type, "primary_key": list(stream.primary_key)},
             tags={"source": source.name},
+            # stale when nothing new has landed for longer than the source allows
+            freshness_policy=dg.FreshnessPolicy.time_window(
+                fail_window=timedelta(hours=source.freshness_hours)
+            ),
         )
         for stream in connector.streams
     ]
@@ -62,7 +67,14 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         store = LandingStore(config.paths.landing)
         folder = RunFolder.of(config, context.run.run_id)
         try:
-            results = extract_source(source, store, run_date=run_date, demo=demo, log=context.log)
+            results = extract_source(
+                source,
+                store,
+                run_date=run_date,
+                demo=demo,
+                log=context.log,
+                window=run_options.backfill_window(),
+            )
         except Exception as e:
             folder.record_error(f"land_{source.name}", e)
             folder.data_quality_report(run_date)

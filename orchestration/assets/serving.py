@@ -1,11 +1,15 @@
 """Publish: the ★ tables into the serving DuckDB file, swapped in atomically."""
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 
 from connectors.landing import LandingStore
-from orchestration.assets.warehouse import warehouse_key
+from connectors.secrets import resolve_secret
+from orchestration.assets.warehouse import DBT_PROJECT, warehouse_key
 from orchestration.publish import PUBLISHED_TABLES, publish
+from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 SERVING_KEY = dg.AssetKey(["serving", "scorecard"])
@@ -51,9 +55,22 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
                 checks_failed=sum(r["checks_failed"] for r in reports),
                 source_freshness=source_freshness(config),
             )
-        folder.write("published", {"path": str(result.path), "rows": result.rows})
+        targets = {"duckdb": str(result.path)}
+        # the other targets copy the serving file just published, so all hold the same rows
+        if config.publish.parquet:
+            publish_parquet(result.path, config.publish.parquet)
+            targets["parquet"] = str(config.publish.parquet)
+        if config.publish.postgres:
+            url = resolve_secret(config.publish.postgres, key="publish.postgres")
+            publish_postgres(
+                result.path, url, dbt_docs(Path(DBT_PROJECT.manifest_path), PUBLISHED_TABLES)
+            )
+            targets["postgres"] = "schema scorecard"
+        folder.write(
+            "published", {"path": str(result.path), "rows": result.rows, "targets": targets}
+        )
         folder.data_quality_report(run_options.run_date(config))
-        context.log.info(f"published {sum(result.rows.values())} rows to {result.path}")
+        context.log.info(f"published {sum(result.rows.values())} rows to {', '.join(targets)}")
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),

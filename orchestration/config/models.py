@@ -112,6 +112,27 @@ class Schedule(_Model):
         return v
 
 
+class Alerts(_Model):
+    webhook: str | None = Field(
+        default=None,
+        description="env:NAME of a Slack-compatible incoming-webhook URL; a failed run posts "
+        "one message there (the URL is a secret: it is never logged or sent anywhere else).",
+    )
+
+    @field_validator("webhook")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        from connectors.secrets import env_reference
+
+        return env_reference(v, "alerts.webhook")
+
+
+class Sensors(_Model):
+    inbox_interval_seconds: int = Field(
+        default=60, ge=10, description="How often the inbox sensor looks for new files."
+    )
+
+
 class Perspective(_Model):
     id: str
     name: str
@@ -264,6 +285,8 @@ class ScorecardConfig(_Model):
     paths: Paths = Field(default_factory=dict, validate_default=True)
     publish: Publish = Field(default_factory=dict, validate_default=True)
     schedule: Schedule = Field(default_factory=Schedule)
+    alerts: Alerts = Field(default_factory=Alerts)
+    sensors: Sensors = Field(default_factory=Sensors)
     sources: list[SourceConfigUnion] = Field(default_factory=list)
     framework: Literal["balanced_scorecard", "social_media_scorecard", "custom"] = (
         "balanced_scorecard"

@@ -1,0 +1,163 @@
+"""Publish the scorecard beyond the serving file: Parquet files and PostgreSQL.
+
+Both copy the tables of the serving file just published, so every target holds the same rows.
+Parquet files are each written to a temporary name and renamed. PostgreSQL gets the tables in a
+fresh schema inside one transaction that then replaces schema `scorecard`: a reader sees the old
+scorecard or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from orchestration.publish import SCHEMA
+
+PG_TYPES = {
+    "VARCHAR": "text",
+    "DATE": "date",
+    "DOUBLE": "double precision",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "VARCHAR[]": "text[]",
+}
+
+
+def serving_tables(serving: Path) -> list[str]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?"
+                " order by table_name",
+                [SCHEMA],
+            ).fetchall()
+        ]
+
+
+def publish_parquet(serving: Path, folder: Path) -> dict[str, int]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    with duckdb.connect(str(serving), read_only=True) as con:
+        for name in serving_tables(serving):
+            table = con.sql(f"select * from {SCHEMA}.{name}").to_arrow_table()
+            target = folder / f"{name}.parquet"
+            tmp = folder / f".{name}.parquet.{os.getpid()}.tmp"
+            pq.write_table(table, tmp, compression="zstd")
+            os.replace(tmp, target)
+            rows[name] = table.num_rows
+    return rows
+
+
+def publish_postgres(serving: Path, url: str, comments: dict[str, dict]) -> dict[str, int]:
+    """Replace schema `scorecard` in PostgreSQL with the serving file's tables, atomically."""
+    import psycopg
+    from psycopg import sql
+
+    staging = f"{SCHEMA}_next"
+    rows = {}
+    with (
+        duckdb.connect(str(serving), read_only=True) as source,
+        psycopg.connect(url, connect_timeout=30) as pg,
+        pg.transaction(),
+        pg.cursor() as cur,
+    ):
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
+        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
+        for name in serving_tables(serving):
+            columns = source.execute(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = ? and table_name = ? order by ordinal_position",
+                [SCHEMA, name],
+            ).fetchall()
+            target = sql.Identifier(staging, name)
+            cur.execute(
+                sql.SQL("create table {} ({})").format(
+                    target,
+                    sql.SQL(", ").join(
+                        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(t)))
+                        for c, t in columns
+                    ),
+                )
+            )
+            data = source.execute(f"select * from {SCHEMA}.{name}").fetchall()
+            with cur.copy(
+                sql.SQL("copy {} ({}) from stdin").format(
+                    target, sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
+                )
+            ) as copy:
+                for row in data:
+                    copy.write_row(
+                        [_pg_value(v, t) for v, (_, t) in zip(row, columns, strict=True)]
+                    )
+            rows[name] = len(data)
+            _comment(cur, staging, name, [c for c, _ in columns], comments.get(name, {}))
+        # the swap: readers see the old schema until this commits, then the new one
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(SCHEMA)))
+        cur.execute(
+            sql.SQL("alter schema {} rename to {}").format(
+                sql.Identifier(staging), sql.Identifier(SCHEMA)
+            )
+        )
+    return rows
+
+
+def _pg_type(duck: str) -> str:
+    if duck.startswith("MAP("):
+        return "jsonb"
+    return PG_TYPES.get(duck, "text")
+
+
+def _pg_value(value, duck: str):
+    if duck.startswith("MAP(") and value is not None:
+        return json.dumps(
+            {
+                str(k): (v.isoformat() if hasattr(v, "isoformat") else v)
+                for k, v in dict(value).items()
+            }
+        )
+    return value
+
+
+def _comment(cur, schema: str, table: str, columns: list[str], docs: dict) -> None:
+    from psycopg import sql
+
+    if docs.get("description"):
+        cur.execute(
+            sql.SQL("comment on table {} is {}").format(
+                sql.Identifier(schema, table), sql.Literal(docs["description"])
+            )
+        )
+    for column in columns:
+        text = docs.get("columns", {}).get(column)
+        if text:
+            cur.execute(
+                sql.SQL("comment on column {} is {}").format(
+                    sql.Identifier(schema, table, column), sql.Literal(text)
+                )
+            )
+
+
+def dbt_docs(manifest: Path, published: dict[str, str]) -> dict[str, dict]:
+    """Descriptions of the published tables and their columns, from the dbt manifest."""
+    if not manifest.exists():
+        return {}
+    nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
+    by_model = {n["name"]: n for n in nodes.values() if n.get("resource_type") == "model"}
+    docs = {}
+    for name, model in published.items():
+        node = by_model.get(model.split(".")[-1], {})
+        docs[name] = {
+            "description": node.get("description", "").strip(),
+            "columns": {
+                c: (meta.get("description") or "").strip()
+                for c, meta in node.get("columns", {}).items()
+            },
+        }
+    return docs

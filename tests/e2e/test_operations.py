@@ -1,0 +1,169 @@
+"""Operations end to end: PostgreSQL and Parquet publishing (a real server), backfill
+equivalence, and the failure alert to a webhook."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import duckdb
+import psycopg
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import AS_OF, DEMO_DIR, published_tables, run_cli
+
+pytestmark = pytest.mark.slow
+SERVING = "data/demo/serving.duckdb"
+
+
+def demo_config(root, *, start="2024-01-01", extra=""):
+    text = (DEMO_DIR / "balanced_scorecard.yml").read_text(encoding="utf-8")
+    text = text.replace("start_date: 2024-01-01", f"start_date: {start}")
+    text = text.replace(
+        "publish:\n  duckdb: data/demo/serving.duckdb\n",
+        "publish:\n  duckdb: data/demo/serving.duckdb\n" + extra,
+    )
+    (root / "scorecard.yml").write_text(text, encoding="utf-8")
+
+
+def run(root, *args, env=None, command="run"):
+    return run_cli(command, "--demo", "--config", "scorecard.yml", *args, cwd=root, env=env)
+
+
+def pg_rows(url, table):
+    with psycopg.connect(url) as con:
+        return sorted(tuple(r) for r in con.execute(f"select * from scorecard.{table}").fetchall())
+
+
+def test_postgres_and_parquet_hold_the_serving_tables_and_readers_never_see_half(
+    demo_copy, postgres
+):
+    demo_config(
+        demo_copy, extra="  parquet: data/demo/published\n  postgres: env:SCORECARD_TEST_PG\n"
+    )
+    env = {"SCORECARD_TEST_PG": postgres.url}
+    first = run(demo_copy, "--as-of", AS_OF.isoformat(), env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert postgres.url not in first.stdout + first.stderr
+    serving = published_tables(demo_copy / SERVING)
+    for table, rows in serving.items():
+        in_pg = pg_rows(postgres.url, table)
+        assert len(in_pg) == len(rows), table
+        parquet = pq.read_table(demo_copy / "data/demo/published" / f"{table}.parquet")
+        assert parquet.num_rows == len(rows), table
+    kpis = {r[0]: r for r in pg_rows(postgres.url, "kpis")}
+    assert set(kpis) == {r[0] for r in serving["kpis"]}
+    values = {(r[0], r[1], str(r[2])): r[4] for r in pg_rows(postgres.url, "kpi_values")}
+    for row in serving["kpi_values"][:500]:
+        assert values[(row[0], row[1], str(row[2]))] == row[4]
+    with psycopg.connect(postgres.url) as con:
+        comment = con.execute(
+            "select obj_description('scorecard.kpi_values'::regclass)"
+        ).fetchone()[0]
+        column = con.execute(
+            "select col_description('scorecard.kpi_values'::regclass, attnum) from pg_attribute"
+            " where attrelid = 'scorecard.kpi_values'::regclass and attname = 'status'"
+        ).fetchone()[0]
+    assert ("KPI" in comment and column is None) or "status" not in (column or "x")
+
+    # the example queries of docs/bi.md run as they are in PostgreSQL
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs/bi.md").read_text(encoding="utf-8")
+    with psycopg.connect(postgres.url) as con:
+        for query in re.findall(r"```sql\n(.*?)```", docs, re.S):
+            query = query.replace("interval 11 month", "interval '11 months'")
+            assert con.execute(query).fetchall(), query
+
+    # a reader querying PostgreSQL while two more runs publish sees whole publishes only
+    errors, reads, stop = [], [0], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                with psycopg.connect(postgres.url) as con:
+                    logged = con.execute(
+                        "select rows from scorecard.publish_log order by published_at desc limit 1"
+                    ).fetchone()[0]
+                    actual = con.execute("select count(*) from scorecard.kpi_values").fetchone()[0]
+                if logged["kpi_values"] != actual:
+                    errors.append((logged["kpi_values"], actual))
+                reads[0] += 1
+            except psycopg.errors.UndefinedTable:
+                errors.append("the scorecard schema was missing")
+            except Exception as e:
+                errors.append(repr(e))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(2):
+            assert run(demo_copy, "--as-of", AS_OF.isoformat(), env=env).returncode == 0
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == [] and reads[0] > 20
+    with psycopg.connect(postgres.url) as con:
+        assert con.execute("select count(*) from scorecard.publish_log").fetchone()[0] == 4
+
+
+def test_a_backfill_publishes_what_a_fresh_full_run_publishes(tmp_path):
+    fresh, backfilled = tmp_path / "fresh", tmp_path / "backfilled"
+    for root in (fresh, backfilled):
+        root.mkdir()
+    demo_config(fresh, start="2026-06-01")
+    assert run(fresh, "--as-of", AS_OF.isoformat()).returncode == 0
+    # a project that started later, then backfills the months before
+    demo_config(backfilled, start="2026-09-01")
+    assert run(backfilled, "--as-of", AS_OF.isoformat()).returncode == 0
+    demo_config(backfilled, start="2026-06-01")
+    args = (
+        "--start",
+        "2026-06-01",
+        "--end",
+        (AS_OF.replace(day=22)).isoformat(),
+        "--as-of",
+        AS_OF.isoformat(),
+    )
+    first = run(backfilled, *args, command="backfill")
+    assert first.returncode == 0, first.stderr[-3000:]
+    expected = published_tables(fresh / SERVING)
+    assert published_tables(backfilled / SERVING) == expected
+    again = run(backfilled, *args, command="backfill")  # idempotent
+    assert again.returncode == 0
+    assert published_tables(backfilled / SERVING) == expected
+
+
+def test_a_failed_run_posts_one_alert_without_the_secret(demo_copy, httpserver):
+    secret_path = "/services/T0001/B0002/s3cr3t-w3bh00k-t0k3n"
+    received = []
+    httpserver.expect_request(secret_path, method="POST").respond_with_handler(
+        lambda request: received.append(request.get_json()) or __import__("werkzeug").Response("ok")
+    )
+    demo_config(demo_copy, extra="")
+    text = (
+        demo_copy / "scorecard.yml"
+    ).read_text() + "alerts:\n  webhook: env:SCORECARD_TEST_WEBHOOK\n"
+    (demo_copy / "scorecard.yml").write_text(text)
+    # a manual sheet with a bad row makes the run fail
+    (demo_copy / "data/demo/inbox/manual/extra.csv").write_text(
+        "date,metric,value\n2026-11-02,coffee,3\n"
+    )
+    url = httpserver.url_for(secret_path)
+    result = run(
+        demo_copy,
+        "--as-of",
+        AS_OF.isoformat(),
+        env={"SCORECARD_TEST_WEBHOOK": url, "NO_PROXY": "127.0.0.1,localhost"},
+    )
+    assert result.returncode == 1
+    assert len(received) == 1
+    body = json.dumps(received[0])
+    assert "failed" in received[0]["text"] and "coffee" in received[0]["text"]
+    assert "s3cr3t-w3bh00k-t0k3n" not in body and "s3cr3t" not in result.stderr + result.stdout
+    with duckdb.connect(str(demo_copy / SERVING), read_only=True) as con:
+        assert con.execute("select count(*) from scorecard.publish_log").fetchall()[0][0] == 1

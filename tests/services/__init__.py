@@ -1,0 +1,1 @@
+"""Real services the tests need (PostgreSQL, Chromium), installed by install.sh."""
