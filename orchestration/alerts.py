@@ -18,10 +18,16 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # the CLI prints failures itself
 
 
-def failure_message(config, *, run_id: str, problems: list[str], report: Path | None) -> str:
+def failure_message(
+    config, *, run_id: str, problems: list[str], report: Path | None, published: bool = False
+) -> str:
+    outcome = (
+        "the scorecard was published, but a later step failed"
+        if published
+        else f"nothing was published; the previous scorecard stays ({config.publish.duckdb.name})"
+    )
     lines = [
-        f"Marketing Scorecard: the run {run_id[:8]} failed — nothing was published; "
-        f"the previous scorecard stays ({config.publish.duckdb.name}).",
+        f"Marketing Scorecard: the run {run_id[:8]} failed — {outcome}.",
         *[f"• {p}" for p in problems[:5]],
     ]
     if len(problems) > 5:
@@ -32,11 +38,19 @@ def failure_message(config, *, run_id: str, problems: list[str], report: Path | 
 
 
 def send_failure_alert(
-    config, *, run_id: str, problems: list[str], report: Path | None, log_to=None
+    config,
+    *,
+    run_id: str,
+    problems: list[str],
+    report: Path | None,
+    published: bool = False,
+    log_to=None,
 ) -> bool:
     """Log the failure (to `log_to`, e.g. the run's log); post it to the webhook when one is
     configured. True when posted."""
-    text = failure_message(config, run_id=run_id, problems=problems, report=report)
+    text = failure_message(
+        config, run_id=run_id, problems=problems, report=report, published=published
+    )
     (log_to or log.error)(text)
     if not config.alerts.webhook:
         return False

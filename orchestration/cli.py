@@ -164,6 +164,16 @@ def _execute(cfg, *, demo: bool, run_date: date, full_refresh: bool, backfill=No
         raise typer.Exit(1)
     _print_summary(outcome.serving)
     out.print(f"Scorecard published: {outcome.serving.resolve()}", highlight=False, soft_wrap=True)
+    if outcome.scorecard_page:
+        out.print(
+            f"Scorecard report: {outcome.scorecard_page.resolve()}", highlight=False, soft_wrap=True
+        )
+    if outcome.failed_steps:
+        err.print("\n[bold red]The scorecard was published, but a later step failed.[/]")
+        for step, message in outcome.failed_steps.items():
+            err.print(f"  [red]✗[/] {step}: {message.splitlines()[0] if message else ''}")
+        err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 def _print_summary(serving: Path) -> None:
@@ -267,6 +277,27 @@ def status(
         out.print("No quarantined files.")
 
 
+@app.command()
+def report(
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="The bundled demo's scorecard.")] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the page (default: report.path)."),
+    ] = None,
+) -> None:
+    """Write the published scorecard as one self-contained HTML page (opens nothing by itself)."""
+    from orchestration.report import NothingPublished, write_report
+
+    _, cfg = _load(config, demo)
+    try:
+        path = write_report(cfg, output)
+    except NothingPublished as e:
+        err.print(f"[red]Nothing to report:[/] {e}. Run `scorecard run` first.", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"Scorecard report: {path.resolve()}", highlight=False, soft_wrap=True)
+
+
 @app.command("validate-config")
 def validate_config(config: ConfigOption = None) -> None:
     """Check a config file and say what it configures (exit 2 when it is invalid)."""
@@ -292,6 +323,7 @@ def validate_config(config: ConfigOption = None) -> None:
             highlight=False,
         )
     out.print(f"  publishes to {cfg.publish.duckdb}", highlight=False)
+    out.print(f"  writes the HTML scorecard to {cfg.report_path}", highlight=False)
 
 
 def _check_secrets(cfg) -> None:

@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.assets.audit import build_audit_checks
 from orchestration.assets.catalog import build_catalog_asset
 from orchestration.assets.landing import build_landing_assets
-from orchestration.assets.serving import build_publish_asset
+from orchestration.assets.serving import build_publish_asset, build_report_asset
 from orchestration.assets.warehouse import build_dbt_assets, dbt_resource
 from orchestration.config import ScorecardConfig, find_config, load_config
 from orchestration.progress import progress_logger
@@ -23,6 +23,7 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
         build_catalog_asset(config),
         build_dbt_assets(config),
         build_publish_asset(config),
+        build_report_asset(config),
     ]
     job = dg.define_asset_job(
         JOB_NAME,

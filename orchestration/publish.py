@@ -22,6 +22,7 @@ PUBLISHED_TABLES = {
     "kpi_values": "marts.fct_kpi_values",
     "perspective_scores": "marts.fct_perspective_scores",
     "objective_scores": "marts.fct_objective_scores",
+    "overall_scores": "marts.fct_overall_scores",
     "metric_values": "marts.fct_metric_values",
     "latest": "marts.fct_kpi_latest",
 }
@@ -33,6 +34,7 @@ ORDER_BY = {
     "kpi_values": "kpi_id, grain, period_start",
     "perspective_scores": "perspective, grain, period_start",
     "objective_scores": "objective_id, grain, period_start",
+    "overall_scores": "grain, period_start",
     "metric_values": "metric_id, grain, period_start",
     "latest": "kpi_id, grain",
 }

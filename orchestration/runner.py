@@ -13,7 +13,7 @@ import dagster as dg
 
 from expectations import describe_report
 from orchestration.alerts import send_failure_alert
-from orchestration.assets.serving import SERVING_KEY
+from orchestration.assets.serving import REPORT_KEY, SERVING_KEY
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
 from orchestration.progress import root_cause
@@ -30,7 +30,8 @@ class RunOutcome:
     failed_steps: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # gate and landing problems, readable
     log_path: Path | None = None
-    report_path: Path | None = None
+    report_path: Path | None = None  # the run's data-quality report
+    scorecard_page: Path | None = None  # the HTML scorecard, when it was written
 
 
 def instance() -> dg.DagsterInstance:
@@ -93,9 +94,11 @@ def run_pipeline(
         for report in folder.read_all("landing_") + folder.read_all("gate_")
         for line in describe_report(report)
     ]
-    published = result.success and SERVING_KEY.to_user_string() in materialized
+    # published means the serving file was swapped in; a step after it (the HTML page) may
+    # still fail, which fails the run without taking the publish back
+    published = SERVING_KEY.to_user_string() in materialized
     report = folder.root / "data_quality.html"
-    if not published:
+    if not result.success:
 
         def to_run_log(text: str) -> None:
             with log_path.open("a", encoding="utf-8") as f:
@@ -106,6 +109,7 @@ def run_pipeline(
             run_id=result.run_id,
             problems=failures or [f"{step}: {why}" for step, why in failed_steps.items()],
             report=report if report.exists() else None,
+            published=published,
             log_to=to_run_log,
         )
     return RunOutcome(
@@ -117,6 +121,7 @@ def run_pipeline(
         failures,
         log_path,
         report if report.exists() else None,
+        config.report_path if REPORT_KEY.to_user_string() in materialized else None,
     )
 
 

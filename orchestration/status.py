@@ -18,8 +18,8 @@ def collect(config, *, runs: int = 10) -> dict:
     today = datetime.now(ZoneInfo(config.timezone)).date()
     return {
         "published": _published(config.publish.duckdb),
-        "runs": _runs(config, runs),
-        "sources": _sources(config, today),
+        "runs": recent_runs(config, runs),
+        "sources": freshness_by_source(config, today),
         "quarantined": _quarantined(config),
     }
 
@@ -46,7 +46,7 @@ def _published(serving: Path) -> dict | None:
     }
 
 
-def _runs(config, limit: int) -> list[dict]:
+def recent_runs(config, limit: int) -> list[dict]:
     root = config.paths.artifacts_dir / "runs"
     folders = sorted(
         (p for p in root.glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
@@ -77,7 +77,7 @@ def _runs(config, limit: int) -> list[dict]:
     return out
 
 
-def _sources(config, today: date) -> list[dict]:
+def freshness_by_source(config, today: date) -> list[dict]:
     store = LandingStore(config.paths.landing)
     out = []
     for source in config.sources:

@@ -28,3 +28,20 @@
     cast(coalesce({{ relation }}.kpis_{{ status }}, 0) as integer) as kpis_{{ status }},
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  The status of a rollup (objective, perspective, overall) read off its score with the KPIs'
+  default thresholds: green when every scored KPI is fully met (score 100), amber from 90,
+  red below. With nothing scored: no_target when some KPI has data but no target, else no_data.
+-#}
+{% macro score_status(relation) -%}
+    cast(
+        case
+            when {{ relation }}.score is null
+                then case when coalesce({{ relation }}.kpis_no_target, 0) > 0 then 'no_target' else 'no_data' end
+            when round({{ relation }}.score, 6) >= 100 then 'green'
+            when {{ relation }}.score >= 90 then 'amber'
+            else 'red'
+        end as varchar
+    )
+{%- endmacro %}

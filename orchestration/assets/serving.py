@@ -79,3 +79,30 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
         )
 
     return scorecard
+
+
+REPORT_KEY = dg.AssetKey(["serving", "scorecard_report"])
+
+
+def build_report_asset(config) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=REPORT_KEY,
+        group_name="serving",
+        kinds={"html"},
+        deps=[SERVING_KEY],
+        description="The scorecard as one self-contained HTML page (no network: styles, script, "
+        "data and charts inline), rendered from the serving file just published.",
+    )
+    def scorecard_report(context: dg.AssetExecutionContext):
+        from orchestration.report import write_report
+
+        path = write_report(config)
+        context.log.info(f"scorecard report written to {path}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(path)),
+                "size_kib": round(path.stat().st_size / 1024, 1),
+            }
+        )
+
+    return scorecard_report

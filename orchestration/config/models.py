@@ -133,6 +133,31 @@ class Sensors(_Model):
     )
 
 
+class Report(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    path: Path | None = Field(
+        default=None,
+        description="The HTML scorecard written after each publish "
+        "(default: scorecard.html next to the serving file).",
+    )
+    locale: str = Field(
+        default="en-GB",
+        description="BCP 47 locale for numbers, currency and dates in the report (da-DK, en-US).",
+    )
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _relative_to_config(cls, v, info):
+        return resolve_path(v, info.context)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", v):
+            raise ValueError(f"'{v}' is not a BCP 47 locale like en-GB, da-DK or de-DE")
+        return v
+
+
 class Perspective(_Model):
     id: str
     name: str
@@ -202,6 +227,9 @@ class KPI(_Model):
     weight: float = Field(default=1.0, ge=0)
     owner: str | None = None
     actions: list[str] = Field(default_factory=list)
+    decimals: int | None = Field(
+        default=None, ge=0, le=6, description="Digits after the decimal point in the report."
+    )
     valid_range: Range | None = Field(
         default=None, description="Values outside [low, high] mean broken data: the gate fails."
     )
@@ -287,6 +315,7 @@ class ScorecardConfig(_Model):
     schedule: Schedule = Field(default_factory=Schedule)
     alerts: Alerts = Field(default_factory=Alerts)
     sensors: Sensors = Field(default_factory=Sensors)
+    report: Report = Field(default_factory=dict, validate_default=True)
     sources: list[SourceConfigUnion] = Field(default_factory=list)
     framework: Literal["balanced_scorecard", "social_media_scorecard", "custom"] = (
         "balanced_scorecard"
@@ -382,6 +411,10 @@ class ScorecardConfig(_Model):
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    @property
+    def report_path(self) -> Path:
+        return self.report.path or self.publish.duckdb.with_name("scorecard.html")
 
     @property
     def provisional_days(self) -> int:

@@ -11,7 +11,8 @@ select
     cast(periods.period_end as date) as period_end,
     {{ score_rollup_columns('rollup') }}
     cast(periods.is_complete as boolean) as is_complete,
-    cast(periods.is_provisional as boolean) as is_provisional
+    cast(periods.is_provisional as boolean) as is_provisional,
+    {{ score_status('rollup') }} as status
 from {{ ref('stg_scorecard_config__objectives') }} as objectives
 cross join {{ ref('int_periods') }} as periods
 left join rollup

@@ -1,0 +1,188 @@
+"""What the HTML scorecard shows, read from the serving file (the published tables only).
+
+The page gets everything as one JSON document: the catalog (perspectives in the framework's
+order, objectives, KPIs), every period of the month, quarter and year grains, and per KPI,
+objective and perspective a column of values aligned with those periods. Columns keep the
+document small (100 KPIs x 5 years is well under a megabyte).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from orchestration.status import freshness_by_source, recent_runs
+
+REPORT_GRAINS = ("month", "quarter", "year")
+FRAMEWORK_LABELS = {
+    "balanced_scorecard": "Balanced Scorecard",
+    "social_media_scorecard": "Social Media Scorecard",
+    "custom": "Scorecard",
+}
+KPI_FIELDS = {
+    "value": "value",
+    "target": "target",
+    "low": "target_low",
+    "high": "target_high",
+    "attainment": "attainment",
+    "score": "score",
+    "status": "status",
+    "previous": "previous_value",
+    "change": "change_pct",
+}
+ROLLUP_FIELDS = {
+    "score": "score",
+    "status": "status",
+    "green": "kpis_green",
+    "amber": "kpis_amber",
+    "red": "kpis_red",
+    "no_data": "kpis_no_data",
+    "no_target": "kpis_no_target",
+}
+
+
+class NothingPublished(RuntimeError):
+    """There is no published scorecard to show yet."""
+
+
+def report_data(config, serving: Path | None = None) -> dict:
+    serving = Path(serving or config.publish.duckdb)
+    if not serving.exists():
+        raise NothingPublished(f"no scorecard has been published yet ({serving} does not exist)")
+    with duckdb.connect(str(serving), read_only=True) as con:
+        log = _rows(
+            con,
+            "select run_id, published_at, run_date, framework, checks_passed, checks_failed"
+            " from scorecard.publish_log order by published_at desc limit 1",
+        )
+        if not log:
+            raise NothingPublished(f"{serving} holds no publish yet")
+        periods = _periods(con)
+        index = {
+            (g, p["start"]): i for g, info in periods.items() for i, p in enumerate(info["periods"])
+        }
+        data = {
+            "meta": _meta(config, log[0]),
+            "perspectives": _rows(
+                con, "select perspective as id, name from scorecard.perspectives order by position"
+            ),
+            "objectives": _rows(
+                con,
+                "select objective_id as id, perspective, name, description, drives"
+                " from scorecard.objectives order by perspective_position, position",
+            ),
+            "kpis": _kpis(con, config),
+            "grains": periods,
+            "kpi_values": _columns(con, "kpi_values", "kpi_id", KPI_FIELDS, periods, index),
+            "objective_scores": _columns(
+                con, "objective_scores", "objective_id", ROLLUP_FIELDS, periods, index
+            ),
+            "perspective_scores": _columns(
+                con, "perspective_scores", "perspective", ROLLUP_FIELDS, periods, index
+            ),
+            "overall": {
+                grain: series["overall"]
+                for grain, series in _columns(
+                    con, "overall_scores", "'overall'", ROLLUP_FIELDS, periods, index
+                ).items()
+            },
+        }
+    return data
+
+
+def _meta(config, log: dict) -> dict:
+    today = datetime.now(ZoneInfo(config.timezone)).date()
+    runs = recent_runs(config, 1)
+    return {
+        "organisation": config.organisation,
+        "mission": config.mission,
+        "framework": log["framework"],
+        "framework_label": FRAMEWORK_LABELS.get(log["framework"], "Scorecard"),
+        "currency": config.currency,
+        "locale": config.report.locale,
+        "timezone": config.timezone,
+        "run_id": log["run_id"],
+        "run_date": log["run_date"],
+        "published_at": log["published_at"],
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "gate": {"passed": log["checks_passed"] or 0, "failed": log["checks_failed"] or 0},
+        "freshness": [
+            {k: s[k] for k in ("source", "type", "data_until", "lag_days", "last_extracted_at")}
+            for s in freshness_by_source(config, today)
+        ],
+        "latest_run": {k: runs[0][k] for k in ("outcome", "started_at")} if runs else None,
+    }
+
+
+def _kpis(con, config) -> list[dict]:
+    decimals = {k.id: k.decimals for k in config.kpis}
+    kpis = _rows(
+        con,
+        "select kpi_id as id, name, description, objective_id as objective, perspective, type,"
+        " unit, direction, owner, actions from scorecard.kpis order by position",
+    )
+    for kpi in kpis:
+        kpi["decimals"] = decimals.get(kpi["id"])
+        kpi["actions"] = kpi["actions"] or []
+    return kpis
+
+
+def _periods(con) -> dict:
+    rows = _rows(
+        con,
+        "select distinct grain, period_start as start, period_end as end,"
+        " is_complete as complete, is_provisional as provisional"
+        " from scorecard.kpi_values where list_contains(?, grain) order by grain, start",
+        [list(REPORT_GRAINS)],
+    )
+    out = {}
+    for grain in REPORT_GRAINS:
+        periods = [{k: r[k] for k in r if k != "grain"} for r in rows if r["grain"] == grain]
+        if not periods:
+            continue
+        complete = [i for i, p in enumerate(periods) if p["complete"]]
+        # latest complete period by default: a half-finished month would mislead
+        out[grain] = {"periods": periods, "default": complete[-1] if complete else len(periods) - 1}
+    return out
+
+
+def _columns(con, table: str, key: str, fields: dict, periods: dict, index: dict) -> dict:
+    """{grain: {key: {field: [value per period]}}} for one published table."""
+    selected = ", ".join(f"{column} as {name}" for name, column in fields.items())
+    rows = con.execute(
+        f"select {key} as key, grain, period_start, {selected} from scorecard.{table}"
+        " where list_contains(?, grain)",
+        [list(periods)],
+    ).fetchall()
+    out: dict = {grain: {} for grain in periods}
+    for key_value, grain, start, *values in rows:
+        series = out[grain].get(key_value)
+        if series is None:
+            length = len(periods[grain]["periods"])
+            series = out[grain][key_value] = {name: [None] * length for name in fields}
+        i = index[(grain, start.isoformat())]
+        for name, value in zip(fields, values, strict=True):
+            series[name][i] = _json_value(value)
+    return out
+
+
+def _rows(con, sql: str, params=None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [
+        {n: _json_value(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()
+    ]
+
+
+def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,330 @@
+"""The HTML scorecard, opened in real headless Chromium: what a marketing manager sees must be
+exactly what was published, for every perspective, objective and KPI, at every grain."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.browser import browser, open_file
+from tests.conftest import AS_OF, DEMO_DIR, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_run):
+    workspace, result = demo_run
+    assert result.returncode == 0, result.stderr
+    report = workspace / "data/demo/scorecard.html"
+    assert f"Scorecard report: {report.resolve()}" in result.stdout + result.stderr
+    return report, workspace / "data/demo/serving.duckdb"
+
+
+def query(serving: Path, sql: str, params=()) -> list[tuple]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def latest_complete(serving: Path, grain: str):
+    return query(
+        serving,
+        "select max(period_start) from scorecard.kpi_values where grain = ? and is_complete",
+        [grain],
+    )[0][0]
+
+
+def assert_same_number(shown: str, published) -> None:
+    if published is None or (isinstance(published, float) and math.isnan(published)):
+        assert shown == ""
+    else:
+        assert float(shown) == pytest.approx(published, rel=1e-12, abs=1e-12)
+
+
+SEPARATORS = {"en-DK": (".", ","), "en-US": (",", ".")}
+
+
+def parse_shown(text: str, separators: tuple[str, str]):
+    """A formatted number back to (number, decimals shown): locale separators and units aside."""
+    group, decimal = separators
+    match = re.search(r"[-−]?[\d" + re.escape(group + decimal) + r"]*\d", text)
+    if match is None:
+        return None
+    digits = match.group().replace("−", "-").replace(group, "")
+    whole, _, fraction = digits.partition(decimal)
+    return float(f"{whole}.{fraction or 0}"), len(fraction)
+
+
+def check_page_shows(page, serving: Path, grain: str, period_start, locale="en-DK") -> int:
+    """Every perspective, objective and KPI of the published catalog, in catalog order, with
+    the published value, target, attainment, status and scores of the period."""
+    assert page.get_attribute("body", "data-grain") == grain
+    assert page.get_attribute("body", "data-period") == period_start.isoformat()
+    perspectives = query(
+        serving, "select perspective from scorecard.perspectives order by position"
+    )
+    shown = page.eval_on_selector_all(
+        "section.perspective", "nodes => nodes.map(n => n.dataset.perspective)"
+    )
+    assert shown == [p for (p,) in perspectives]
+    for perspective, score in query(
+        serving,
+        "select perspective, score from scorecard.perspective_scores"
+        " where grain = ? and period_start = ?",
+        [grain, period_start],
+    ):
+        card = page.locator(f".score-card[data-perspective='{perspective}']")
+        assert_same_number(card.get_attribute("data-score"), score)
+    objectives = query(
+        serving,
+        "select o.objective_id, o.perspective, s.status from scorecard.objectives o"
+        " join scorecard.objective_scores s using (objective_id)"
+        " where s.grain = ? and s.period_start = ?",
+        [grain, period_start],
+    )
+    for objective, perspective, status in objectives:
+        section = page.locator(
+            f"section.perspective[data-perspective='{perspective}']"
+            f" section.objective[data-objective='{objective}']"
+        )
+        assert section.count() == 1, objective
+        map_box = page.locator(f"g.map-objective[data-objective='{objective}']")
+        assert map_box.get_attribute("data-status") == status
+    kpis = query(
+        serving,
+        "select k.kpi_id, k.objective_id, v.value, v.target, v.attainment, v.status"
+        " from scorecard.kpis k join scorecard.kpi_values v using (kpi_id)"
+        " where v.grain = ? and v.period_start = ? order by k.position",
+        [grain, period_start],
+    )
+    assert kpis, "the catalog has KPIs"
+    separators = SEPARATORS[locale]
+    for kpi_id, objective, value, target, attainment, status in kpis:
+        row = page.locator(
+            f"section.objective[data-objective='{objective}'] tr[data-kpi-id='{kpi_id}']"
+        )
+        assert row.count() == 1, kpi_id
+        assert row.get_attribute("data-status") == status, kpi_id
+        cell = row.locator("td.value")
+        assert_same_number(cell.get_attribute("data-value"), value)
+        assert_same_number(row.locator("td.target").get_attribute("data-target"), target)
+        assert_same_number(
+            row.locator("td.attainment").get_attribute("data-attainment"), attainment
+        )
+        shown = parse_shown(cell.inner_text(), separators)
+        if value is None:
+            assert shown is None, kpi_id
+        else:
+            number, decimals = shown
+            assert abs(number - value) <= 0.5 * 10**-decimals + 1e-9, (kpi_id, number, value)
+    return len(kpis)
+
+
+def test_the_demo_report_shows_the_published_month(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    month = latest_complete(serving, "month")
+    assert check_page_shows(page, serving, "month", month) == 18
+    # header: organisation, framework, period, gate status and per-source freshness
+    header = page.inner_text("header")
+    assert "Nordlys Outdoor" in header and "Balanced Scorecard" in header
+    assert "October 2026" in page.inner_text("#period-shown")
+    passed = query(
+        serving, "select checks_passed from scorecard.publish_log order by published_at desc"
+    )[0][0]
+    assert page.inner_text("#gate-status") == f"✓ passed ({passed} checks)"
+    assert page.locator(".freshness li").count() == 7
+    # DKK in the configured locale (en-DK): "1.234.567 kr."
+    revenue = page.inner_text("tr[data-kpi-id='revenue'] td.value")
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+\s?kr\.", revenue), revenue
+    assert log.console_errors == []
+
+
+def test_switching_to_quarter_and_to_another_period_shows_their_values(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    page.click("button[data-grain=quarter]")
+    quarter = latest_complete(serving, "quarter")
+    assert check_page_shows(page, serving, "quarter", quarter) == 18
+    assert page.get_attribute("button[data-grain=quarter]", "aria-checked") == "true"
+    # an earlier quarter from the period list, then a year
+    earlier = query(
+        serving,
+        "select min(period_start) from scorecard.kpi_values where grain = 'quarter'",
+    )[0][0]
+    value = page.eval_on_selector(
+        "#period",
+        "(s, start) => [...s.options].find(o => o.text.includes(start)).value",
+        f"Q1 {earlier.year}",
+    )
+    page.select_option("#period", value)
+    check_page_shows(page, serving, "quarter", earlier)
+    page.click("button[data-grain=year]")
+    check_page_shows(page, serving, "year", latest_complete(serving, "year"))
+    # the period is in the address, so a link opens the same view
+    assert page.evaluate("location.hash") == f"#year/{latest_complete(serving, 'year')}"
+    assert log.console_errors == []
+
+
+def test_the_page_makes_no_network_request_and_logs_no_error(chromium, demo_report):
+    report, _ = demo_report
+    page, log = open_file(chromium, report)
+    for grain in ("quarter", "year", "month"):
+        page.click(f"button[data-grain={grain}]")
+    page.select_option("#period", index=5)
+    assert log.requests == [report.resolve().as_uri()]
+    assert log.console_errors == []
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+
+
+def test_red_and_amber_kpis_show_their_actions_and_statuses_read_without_colour(
+    chromium, demo_report
+):
+    report, serving = demo_report
+    page, _ = open_file(chromium, report)
+    month = latest_complete(serving, "month")
+    rows = query(
+        serving,
+        "select v.kpi_id, v.status, k.actions from scorecard.kpi_values v"
+        " join scorecard.kpis k using (kpi_id) where grain = 'month' and period_start = ?",
+        [month],
+    )
+    flagged = [r for r in rows if r[1] in ("red", "amber")]
+    assert flagged, "the demo month has red or amber KPIs"
+    for kpi_id, status, actions in rows:
+        actions_row = page.locator(f"tr[data-actions-for='{kpi_id}']")
+        if status in ("red", "amber"):
+            assert actions_row.locator("li").all_inner_texts() == list(actions)
+        else:
+            assert actions_row.count() == 0
+        words = {"green": "On target", "amber": "Near target", "red": "Off target"}
+        if status in words:
+            badge = page.locator(f"tr[data-kpi-id='{kpi_id}'] td.status").inner_text()
+            assert words[status] in badge
+
+
+def test_the_strategy_map_draws_every_drives_link(chromium, demo_report):
+    report, serving = demo_report
+    page, _ = open_file(chromium, report)
+    drives = query(serving, "select objective_id, unnest(drives) from scorecard.objectives")
+    shown = page.eval_on_selector_all(
+        "svg.map path.link", "nodes => nodes.map(n => [n.dataset.from, n.dataset.to])"
+    )
+    assert sorted(map(tuple, shown)) == sorted(drives)
+    # rows follow the framework's order top to bottom
+    boxes = page.eval_on_selector_all(
+        "g.map-objective",
+        "nodes => nodes.map(n => [n.dataset.objective, n.querySelector('rect').getAttribute('y')])",
+    )
+    order = query(
+        serving,
+        "select objective_id, perspective_position from scorecard.objectives",
+    )
+    row_of = dict(order)
+    ys = {objective: float(y) for objective, y in boxes}
+    assert sorted(ys, key=lambda o: (ys[o], o)) == sorted(row_of, key=lambda o: (row_of[o], o))
+
+
+@pytest.fixture(scope="module")
+def social_report(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("social")
+    result = run_cli(
+        "run",
+        "--demo",
+        "--config",
+        str(DEMO_DIR / "social_media_scorecard.yml"),
+        "--as-of",
+        AS_OF.isoformat(),
+        cwd=workspace,
+    )
+    assert result.returncode == 0, result.stderr
+    return (
+        workspace / "data/demo-social/scorecard.html",
+        workspace / "data/demo-social/serving.duckdb",
+    )
+
+
+def test_the_social_media_scorecard_report(chromium, social_report):
+    report, serving = social_report
+    page, log = open_file(chromium, report)
+    assert "Social Media Scorecard" in page.inner_text("h1")
+    shown = page.eval_on_selector_all(
+        ".score-card[data-perspective] h2", "nodes => nodes.map(n => n.textContent)"
+    )
+    assert shown == ["Customer", "Organisation", "Social media", "Financial"]
+    check_page_shows(page, serving, "month", latest_complete(serving, "month"))
+    assert log.console_errors == []
+
+
+CUSTOM = """
+timezone: Europe/Copenhagen
+currency: EUR
+organisation: "Kiosk <b>&</b> Co"
+mission: "</script><script>document.title = 'owned'</script>"
+paths: {{landing: landing, warehouse: warehouse.duckdb}}
+publish: {{duckdb: out/serving.duckdb}}
+report: {{path: out/page.html, locale: en-US}}
+sources:
+  - {{name: team, type: manual_metrics, path: {inbox}, metrics: {{newsletters_sent: sum, nps: average}}}}
+perspectives: [{{id: audience, name: "Audience <i>first</i>"}}, craft, empty_row]
+objectives:
+  - {{id: reach, perspective: audience, name: "Reach more readers", drives: []}}
+  - {{id: ship, perspective: craft, name: Ship every week, drives: [reach]}}
+kpis:
+  - {{id: newsletters, name: "Newsletters <img src=x onerror=alert(1)>", objective: ship, type: metric, metric: manual.newsletters_sent, target: {{month: 4}}, decimals: 0, actions: ["Plan the editorial calendar"]}}
+  - {{id: nps, name: Reader NPS, objective: reach, type: metric, metric: manual.nps, direction: in_range, target: [30, 60], decimals: 1}}
+"""
+
+
+def test_a_custom_perspective_list_and_config_text_that_looks_like_markup(chromium, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = ["date,metric,value"]
+    for month in range(1, 11):
+        rows.append(f"2026-{month:02d}-15,newsletters_sent,{month % 5 + 1}")
+        rows.append(f"2026-{month:02d}-15,nps,{20 + 5 * month}")
+    (inbox / "team.csv").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "scorecard.yml"
+    config.write_text(CUSTOM.format(inbox=inbox))
+    result = run_cli("run", "--config", str(config), "--as-of", AS_OF.isoformat(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page, log = open_file(chromium, tmp_path / "out/page.html")
+    assert page.title() != "owned"
+    assert page.inner_text(".org") == "Kiosk <b>&</b> Co"
+    assert page.inner_text(".mission") == "</script><script>document.title = 'owned'</script>"
+    assert page.locator("header b, main i, main img").count() == 0
+    assert "Newsletters <img src=x onerror=alert(1)>" in page.inner_text(
+        "tr[data-kpi-id='newsletters'] th"
+    )
+    shown = page.eval_on_selector_all(
+        ".score-card[data-perspective] h2", "nodes => nodes.map(n => n.textContent)"
+    )
+    assert shown == ["Audience <i>first</i>", "Craft", "Empty Row"]
+    assert "No objectives in this perspective yet." in page.inner_text(
+        "section.perspective[data-perspective='empty_row']"
+    )
+    serving = tmp_path / "out/serving.duckdb"
+    check_page_shows(page, serving, "month", latest_complete(serving, "month"), "en-US")
+    # October: 10 % 5 + 1 = 1 newsletter against a target of 4 -> red, with its action
+    assert page.inner_text("tr[data-kpi-id='newsletters'] td.value") == "1"
+    assert page.get_attribute("tr[data-kpi-id='newsletters']", "data-status") == "red"
+    assert page.locator("tr[data-actions-for='newsletters'] li").all_inner_texts() == [
+        "Plan the editorial calendar"
+    ]
+    # NPS 70 is above the range [30, 60]: in_range targets read "low – high"
+    assert page.inner_text("tr[data-kpi-id='nps'] td.value") == "70.0"
+    assert page.inner_text("tr[data-kpi-id='nps'] td.target") == "30.0 – 60.0"
+    assert page.locator("svg.map path.link").count() == 1
+    assert log.requests == [(tmp_path / "out/page.html").resolve().as_uri()]
+    assert log.console_errors == []
