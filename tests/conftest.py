@@ -22,6 +22,8 @@ STAR_TABLES = {
     "objectives",
     "kpi_values",
     "perspective_scores",
+    "objective_scores",
+    "overall_scores",
     "metric_values",
     "latest",
     "publish_log",
@@ -63,6 +65,22 @@ def demo_run(tmp_path_factory):
     """One demo run shared by the read-only end-to-end tests."""
     workspace = tmp_path_factory.mktemp("demo")
     result = run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), cwd=workspace)
+    return workspace, result
+
+
+@pytest.fixture(scope="session")
+def social_run(tmp_path_factory):
+    """One run of the Social Media Scorecard demo, shared by the tests that read it."""
+    workspace = tmp_path_factory.mktemp("social")
+    result = run_cli(
+        "run",
+        "--demo",
+        "--config",
+        str(DEMO_DIR / "social_media_scorecard.yml"),
+        "--as-of",
+        AS_OF.isoformat(),
+        cwd=workspace,
+    )
     return workspace, result
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import AS_OF, DEMO_DIR, STAR_TABLES, published_tables, run_cli
+from tests.browser import browser, open_file
+from tests.conftest import AS_OF, STAR_TABLES, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 SERVING = "data/demo/serving.duckdb"
@@ -192,20 +191,31 @@ def test_a_bad_manual_sheet_is_quarantined_with_line_numbers_and_blocks_publishi
     assert "line 3: unknown metric 'coffee_cups'" in reason
     assert "line 4: value 'lots' is not a number" in reason
     assert not (inbox / "extra.csv").exists()
+    # the page, written again now, still shows the last good scorecard and says the run failed
+    report = run_cli("report", "--demo", "--output", "page.html", cwd=demo_copy)
+    assert report.returncode == 0, report.stderr
+    with browser() as chromium:
+        page, log = open_file(chromium, demo_copy / "page.html")
+        assert "latest run" in page.inner_text(".warning")
+        assert "failed" in page.inner_text(".warning")
+        assert log.console_errors == []
 
 
-def test_the_social_media_scorecard_example_runs(tmp_path):
-    result = run_cli(
-        "run",
-        "--demo",
-        "--config",
-        str(DEMO_DIR / "social_media_scorecard.yml"),
-        "--as-of",
-        AS_OF.isoformat(),
-        cwd=tmp_path,
+def test_scorecard_report_says_when_nothing_is_published(tmp_path):
+    config = tmp_path / "scorecard.yml"
+    config.write_text(
+        "sources: [{name: team, type: manual_metrics, path: inbox, metrics: {nps: average}}]\n"
     )
+    result = run_cli("report", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Nothing to report" in result.stderr and "scorecard run" in result.stderr
+    assert not (tmp_path / "data/scorecard.html").exists()
+
+
+def test_the_social_media_scorecard_example_runs(social_run):
+    workspace, result = social_run
     assert result.returncode == 0, result.stderr
-    serving = tmp_path / "data/demo-social/serving.duckdb"
+    serving = workspace / "data/demo-social/serving.duckdb"
     with duckdb.connect(str(serving), read_only=True) as con:
         perspectives = con.execute(
             "select perspective, score from scorecard.perspective_scores"
@@ -218,4 +228,3 @@ def test_the_social_media_scorecard_example_runs(tmp_path):
     assert [p for p, _ in perspectives] == ["customer", "financial", "organisation", "social_media"]
     assert all(score is not None for _, score in perspectives)
     assert 3 < platform < 6  # Instagram alone, from its per-platform metrics
-    shutil.rmtree(tmp_path / "data")

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from tests.browser import browser, open_file
-from tests.conftest import AS_OF, DEMO_DIR, run_cli
+from tests.conftest import AS_OF, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -237,17 +237,8 @@ def test_the_strategy_map_draws_every_drives_link(chromium, demo_report):
 
 
 @pytest.fixture(scope="module")
-def social_report(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("social")
-    result = run_cli(
-        "run",
-        "--demo",
-        "--config",
-        str(DEMO_DIR / "social_media_scorecard.yml"),
-        "--as-of",
-        AS_OF.isoformat(),
-        cwd=workspace,
-    )
+def social_report(social_run):
+    workspace, result = social_run
     assert result.returncode == 0, result.stderr
     return (
         workspace / "data/demo-social/scorecard.html",

@@ -55,12 +55,15 @@ def test_asset_graph_keys_and_dependencies(defs):
         for m in (
             "fct_kpi_values",
             "fct_perspective_scores",
+            "fct_overall_scores",
             "fct_metric_values",
             "fct_kpi_latest",
             "dim_kpis",
             "dim_objectives",
         )
     }
+    # the HTML page is rendered from what was just published
+    assert parents("serving", "scorecard_report") == {key("serving", "scorecard")}
     # every landing asset reaches the published scorecard
     upstream = graph.upstream_key_closure if hasattr(graph, "upstream_key_closure") else None
     serving_ancestors = set()
