@@ -74,14 +74,18 @@ def make_config(folder: Path, kpis: int) -> ScorecardConfig:
 def make_serving(config: ScorecardConfig, years: int) -> Path:
     """The published tables, filled with deterministic synthetic values."""
     path = config.publish.duckdb
-    first = date(date.today().year - years, 1, 1)
+    # exactly `years` x 12 months, the newest being the current (incomplete) month
+    today = date.today()
+    months = today.year * 12 + today.month - 1 - (years * 12 - 1)
+    first = date(months // 12, months % 12 + 1, 1)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema scorecard")
         con.execute(
-            "create table scorecard.perspectives as select p as perspective,"
-            " initcap(replace(p, '_', ' ')) as name, i - 1 as position"
-            " from unnest(?) with ordinality as t(p, i)",
-            [PERSPECTIVES],
+            "create table scorecard.perspectives (perspective varchar, name varchar, position int)"
+        )
+        con.executemany(
+            "insert into scorecard.perspectives values (?, ?, ?)",
+            [[p, p.replace("_", " ").capitalize(), i] for i, p in enumerate(PERSPECTIVES)],
         )
         con.execute(
             "create table scorecard.objectives (objective_id varchar, perspective varchar,"
@@ -123,8 +127,8 @@ def make_serving(config: ScorecardConfig, years: int) -> Path:
             create table scorecard.kpi_values as
             with base as (
                 select k.kpi_id, k.perspective, k.objective_id, p.*,
-                       80 + 40 * sin(hash(k.kpi_id || p.period_start) % 1000) as value,
-                       100.0 as target
+                       80.0 + 40.0 * sin(hash(k.kpi_id || p.period_start) % 1000) as value,
+                       100.0::double as target
                 from scorecard.kpis k cross join periods p
             )
             select kpi_id, grain, period_start, period_end, value, target,

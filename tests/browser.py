@@ -65,3 +65,16 @@ def open_file(chromium, path: Path, *, width: int = 1280, height: int = 900):
     page.goto(Path(path).resolve().as_uri())
     page.wait_for_selector("html[data-ready=true]", timeout=15_000)
     return page, log
+
+
+def screenshot(page_path: Path, image: Path, *, width: int = 1280, height: int = 1900) -> None:
+    """The top of a page as PNG (used for the README's picture of the demo report)."""
+    with browser() as chromium:
+        page, _ = open_file(chromium, page_path, width=width, height=height)
+        page.screenshot(path=str(image))
+
+
+if __name__ == "__main__":  # python -m tests.browser PAGE.html IMAGE.png
+    import sys
+
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))

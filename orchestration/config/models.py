@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from connectors import registry
 from connectors.base import IDENTIFIER, resolve_path
@@ -41,26 +48,27 @@ def _identifier(v: str, what: str) -> str:
     return v
 
 
+# a path in the config file: relative paths are relative to the file's folder
+ConfigPath = Annotated[Path, BeforeValidator(lambda v, info: resolve_path(v, info.context))]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Paths(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-    landing: Path = Field(default=Path("data/landing"), description="Immutable landed batches.")
-    warehouse: Path = Field(
+    landing: ConfigPath = Field(
+        default=Path("data/landing"), description="Immutable landed batches."
+    )
+    warehouse: ConfigPath = Field(
         default=Path("data/warehouse.duckdb"), description="Working warehouse (dbt builds here)."
     )
-    artifacts: Path | None = Field(
+    artifacts: ConfigPath | None = Field(
         default=None,
         description="Run artefacts: config snapshot for dbt, gate reports, run log "
         "(default: an `artifacts` folder next to the warehouse).",
     )
-
-    @field_validator("landing", "warehouse", "artifacts", mode="before")
-    @classmethod
-    def _relative_to_config(cls, v, info):
-        return resolve_path(v, info.context)
 
     @property
     def artifacts_dir(self) -> Path:
@@ -69,16 +77,13 @@ class Paths(_Model):
 
 class Publish(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-    duckdb: Path = Field(
+    duckdb: ConfigPath = Field(
         default=Path("data/serving.duckdb"), description="★ The serving file BI tools read."
     )
-    parquet: Path | None = Field(default=None, description="Folder for one Parquet file per table.")
+    parquet: ConfigPath | None = Field(
+        default=None, description="Folder for one Parquet file per table."
+    )
     postgres: str | None = Field(default=None, description="env:NAME of a PostgreSQL URL.")
-
-    @field_validator("duckdb", "parquet", mode="before")
-    @classmethod
-    def _relative_to_config(cls, v, info):
-        return resolve_path(v, info.context)
 
     @field_validator("duckdb")
     @classmethod
@@ -135,7 +140,7 @@ class Sensors(_Model):
 
 class Report(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-    path: Path | None = Field(
+    path: ConfigPath | None = Field(
         default=None,
         description="The HTML scorecard written after each publish "
         "(default: scorecard.html next to the serving file).",
@@ -144,11 +149,6 @@ class Report(_Model):
         default="en-GB",
         description="BCP 47 locale for numbers, currency and dates in the report (da-DK, en-US).",
     )
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _relative_to_config(cls, v, info):
-        return resolve_path(v, info.context)
 
     @field_validator("locale")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -179,6 +180,8 @@ def _rows(con, sql: str, params=None) -> list[dict]:
 
 
 def _json_value(value):
+    if isinstance(value, Decimal):  # a table built outside dbt's contracts may hold decimals
+        value = float(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, datetime):

@@ -102,14 +102,17 @@ def check_page_shows(page, serving: Path, grain: str, period_start, locale="en-D
         assert map_box.get_attribute("data-status") == status
     kpis = query(
         serving,
-        "select k.kpi_id, k.objective_id, v.value, v.target, v.attainment, v.status"
+        "select k.kpi_id, k.objective_id, v.value, v.target, v.attainment, v.status,"
+        " v.change_pct, k.owner,"
+        " (select count(*) from scorecard.kpi_values p where p.kpi_id = v.kpi_id"
+        "  and p.grain = v.grain and p.period_start <= v.period_start) as periods_so_far"
         " from scorecard.kpis k join scorecard.kpi_values v using (kpi_id)"
         " where v.grain = ? and v.period_start = ? order by k.position",
         [grain, period_start],
     )
     assert kpis, "the catalog has KPIs"
     separators = SEPARATORS[locale]
-    for kpi_id, objective, value, target, attainment, status in kpis:
+    for kpi_id, objective, value, target, attainment, status, change, owner, so_far in kpis:
         row = page.locator(
             f"section.objective[data-objective='{objective}'] tr[data-kpi-id='{kpi_id}']"
         )
@@ -121,6 +124,21 @@ def check_page_shows(page, serving: Path, grain: str, period_start, locale="en-D
         assert_same_number(
             row.locator("td.attainment").get_attribute("data-attainment"), attainment
         )
+        assert row.locator("td.owner").inner_text() == (owner or "–")
+        arrow = row.locator("td.change-cell").inner_text()
+        if change is None or math.isnan(change):
+            assert arrow == "–", kpi_id
+        else:
+            assert arrow[0] == ("▲" if change > 0 else "▼" if change < 0 else "▶"), kpi_id
+        # the sparkline covers the last 12 periods (fewer at the start of the data)
+        spark = row.locator("svg.spark")
+        if spark.count():
+            assert spark.get_attribute("data-periods") == str(min(12, so_far)), kpi_id
+            assert spark.get_attribute("aria-label").startswith(
+                row.locator("th span").first.inner_text()
+            )
+            if value is not None:
+                assert spark.locator("path.value-line").get_attribute("d").startswith("M")
         shown = parse_shown(cell.inner_text(), separators)
         if value is None:
             assert shown is None, kpi_id
@@ -171,6 +189,21 @@ def test_switching_to_quarter_and_to_another_period_shows_their_values(chromium,
     check_page_shows(page, serving, "quarter", earlier)
     page.click("button[data-grain=year]")
     check_page_shows(page, serving, "year", latest_complete(serving, "year"))
+    # the newest month is still running: its values are marked provisional
+    page.click("button[data-grain=month]")
+    newest = query(
+        serving, "select max(period_start) from scorecard.kpi_values where grain = 'month'"
+    )[0][0]
+    page.select_option("#period", index=0)  # newest first
+    assert page.get_attribute("body", "data-period") == newest.isoformat()
+    assert "in progress" in page.inner_text("#period-shown").lower()
+    with_values = page.locator("tr.kpi td.value:not([data-value=''])")
+    assert with_values.count() > 0
+    assert (
+        page.locator("tr.kpi td.value:not([data-value='']) .tag.provisional").count()
+        == with_values.count()
+    )
+    page.click("button[data-grain=year]")
     # the period is in the address, so a link opens the same view
     assert page.evaluate("location.hash") == f"#year/{latest_complete(serving, 'year')}"
     assert log.console_errors == []

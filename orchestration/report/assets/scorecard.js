@@ -226,6 +226,7 @@
       ["red", series.red[i]],
       ["no_data", series.no_data[i]],
     ];
+    if (series.no_target[i]) parts.push(["no_target", series.no_target[i]]);
     return h(
       "ul",
       { class: "counts" },
@@ -288,7 +289,8 @@
       });
       return d;
     };
-    const svg = s("svg", { class: "spark", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": label },
+    const svg = s("svg", { class: "spark", viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img", "aria-label": label,
+      "data-periods": periods.length },
       s("title", {}, label));
     for (const guide of guides) svg.append(s("path", { class: "target-line", d: path(guide) }));
     svg.append(s("path", { class: "value-line", d: path(values) }));
