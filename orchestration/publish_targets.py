@@ -2,14 +2,15 @@
 
 Both copy the tables of the serving file just published, so every target holds the same rows.
 Parquet files are each written to a temporary name and renamed. PostgreSQL gets the tables in a
-fresh schema inside one transaction that then replaces schema `scorecard`: a reader sees the old
-scorecard or the new one, never a mix.
+fresh schema first; one short transaction then replaces schema `scorecard` with it: a reader
+sees the old scorecard or the new one, never a mix.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -55,56 +56,83 @@ def publish_parquet(serving: Path, folder: Path) -> dict[str, int]:
     return rows
 
 
+SWAP_ATTEMPTS = 5
+
+
 def publish_postgres(serving: Path, url: str, comments: dict[str, dict]) -> dict[str, int]:
-    """Replace schema `scorecard` in PostgreSQL with the serving file's tables, atomically."""
+    """Replace schema `scorecard` in PostgreSQL with the serving file's tables, atomically.
+
+    The tables are loaded into `scorecard_next` first (readers never look there); then one
+    short transaction drops `scorecard` and renames `scorecard_next` into its place. A reader
+    that holds one old table while asking for another can deadlock with that swap, and
+    PostgreSQL then aborts one side: when it is the swap, it is simply tried again.
+    """
     import psycopg
     from psycopg import sql
 
     staging = f"{SCHEMA}_next"
-    rows = {}
     with (
         duckdb.connect(str(serving), read_only=True) as source,
         psycopg.connect(url, connect_timeout=30) as pg,
-        pg.transaction(),
-        pg.cursor() as cur,
     ):
-        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
-        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
-        for name in serving_tables(serving):
-            columns = source.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                [SCHEMA, name],
-            ).fetchall()
-            target = sql.Identifier(staging, name)
-            cur.execute(
-                sql.SQL("create table {} ({})").format(
-                    target,
-                    sql.SQL(", ").join(
-                        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(t)))
-                        for c, t in columns
-                    ),
-                )
-            )
-            data = source.execute(f"select * from {SCHEMA}.{name}").fetchall()
-            with cur.copy(
-                sql.SQL("copy {} ({}) from stdin").format(
-                    target, sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
-                )
-            ) as copy:
-                for row in data:
-                    copy.write_row(
-                        [_pg_value(v, t) for v, (_, t) in zip(row, columns, strict=True)]
+        # one publisher at a time, across processes (the lock ends with the session)
+        pg.execute("select pg_advisory_lock(hashtext('marketing_scorecard_publish'))")
+        with pg.transaction(), pg.cursor() as cur:
+            rows = _load(cur, source, serving, staging, comments)
+        for attempt in range(1, SWAP_ATTEMPTS + 1):
+            try:
+                with pg.transaction(), pg.cursor() as cur:
+                    # a long BI query must not hold the swap (and the run) for ever
+                    cur.execute("set local lock_timeout = '30s'")
+                    cur.execute(
+                        sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(SCHEMA))
                     )
-            rows[name] = len(data)
-            _comment(cur, staging, name, [c for c, _ in columns], comments.get(name, {}))
-        # the swap: readers see the old schema until this commits, then the new one
-        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(SCHEMA)))
+                    cur.execute(
+                        sql.SQL("alter schema {} rename to {}").format(
+                            sql.Identifier(staging), sql.Identifier(SCHEMA)
+                        )
+                    )
+                break
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+                if attempt == SWAP_ATTEMPTS:
+                    raise
+                time.sleep(0.2 * attempt)
+    return rows
+
+
+def _load(cur, source, serving: Path, staging: str, comments: dict[str, dict]) -> dict[str, int]:
+    """Every serving table into schema `staging`, with comments from the dbt docs."""
+    from psycopg import sql
+
+    rows = {}
+    cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(staging)))
+    cur.execute(sql.SQL("create schema {}").format(sql.Identifier(staging)))
+    for name in serving_tables(serving):
+        columns = source.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = ? and table_name = ? order by ordinal_position",
+            [SCHEMA, name],
+        ).fetchall()
+        target = sql.Identifier(staging, name)
         cur.execute(
-            sql.SQL("alter schema {} rename to {}").format(
-                sql.Identifier(staging), sql.Identifier(SCHEMA)
+            sql.SQL("create table {} ({})").format(
+                target,
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(t)))
+                    for c, t in columns
+                ),
             )
         )
+        data = source.execute(f"select * from {SCHEMA}.{name}").fetchall()
+        with cur.copy(
+            sql.SQL("copy {} ({}) from stdin").format(
+                target, sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
+            )
+        ) as copy:
+            for row in data:
+                copy.write_row([_pg_value(v, t) for v, (_, t) in zip(row, columns, strict=True)])
+        rows[name] = len(data)
+        _comment(cur, staging, name, [c for c, _ in columns], comments.get(name, {}))
     return rows
 
 
