@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
-from connectors.demo.seasonal import level, rng
+from connectors.demo.seasonal import level, rng, volume_scale
 
 PIPELINES = [
     # pipeline_id, pipeline_label, stage_id, stage_label, is_closed, is_won
@@ -50,7 +50,7 @@ def _at(day: date, g, hour_lo: int = 8, hour_hi: int = 17) -> datetime:
 
 
 def leads_on(day: date) -> int:
-    return int(
+    return volume_scale("crm") * int(
         rng("crm:leads", day).poisson(
             level(day, base=24, growth=0.2, noise=0.1, key="crm:leadlevel")
         )

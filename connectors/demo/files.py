@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from connectors.base import Window
-from connectors.demo.seasonal import count, level, rng, share
+from connectors.demo.seasonal import count, level, rng, share, volume_scale
 from connectors.periods import period_bounds
 
 REFUND_MONTH = date(2025, 2, 1)  # a product recall: credit notes exceed a third of sales
@@ -56,7 +56,19 @@ def ledger_lines(month: date, last_day: date) -> list[tuple[date, str, str, floa
             lines.append((day, "2750", "Bureau honorar", 45000.00))
             lines.append((day, "2790", "Marketing værktøjer", 7850.00))
             lines.append((day, "3010", "Lønninger", 612000.00))  # not a mapped category
-    return lines
+    return _split(lines, volume_scale("ledger"))
+
+
+def _split(lines, parts: int):
+    """Each line as `parts` lines whose amounts add up to it to the cent (benchmark volume:
+    more rows, the same totals)."""
+    if parts == 1:
+        return lines
+    out = []
+    for day, account, text, amount in lines:
+        base, rest = divmod(round(amount * 100), parts)
+        out += [(day, account, text, (base + (i < rest)) / 100) for i in range(parts)]
+    return out
 
 
 def write_ledger_exports(inbox: Path, start_date: date, run_date: date) -> list[Path]:

@@ -5,6 +5,7 @@ so re-extracting any window gives the same numbers."""
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from datetime import date
 
@@ -13,6 +14,20 @@ import numpy as np
 EPOCH = date(2024, 1, 1)
 # Monday..Sunday: B2B-ish traffic dips at weekends
 WEEKLY = (1.05, 1.08, 1.05, 1.0, 0.93, 0.8, 0.88)
+
+
+# benchmarks/generate.py sets this to grow the demo's volume (S = 1 is the demo itself)
+SCALE_ENV = "SCORECARD_DEMO_SCALE"
+
+
+def volume_scale(kind: str) -> int:
+    """How many times the demo's rows of a kind to generate at the benchmark scale S:
+    S = 100 gives about a million CRM contacts and a million ledger lines."""
+    scale = float(os.environ.get(SCALE_ENV) or 1)
+    if scale <= 1:
+        return 1
+    per_unit = {"crm": 1 / 3, "ledger": 5.6}[kind]
+    return max(1, round(scale * per_unit))
 
 
 def rng(key: str, day: date | None = None) -> np.random.Generator:

@@ -96,6 +96,8 @@ def dbt_results(invocation) -> dict:
                 "status": r.get("status"),
                 "message": r.get("message"),
                 "failures": r.get("failures"),
+                # seconds: the run report and benchmarks/run.py split the build by layer
+                "execution_time": r.get("execution_time"),
             }
             for r in results
         ]

@@ -1,0 +1,113 @@
+"""Synthetic landing data for every source type at scale S, through the real landing writer.
+
+    .venv/bin/python benchmarks/generate.py --scale 10 [--dir benchmarks/work/s10]
+
+S = 1 is the bundled demo (about 270,000 landed rows). Larger S grows the demo's sources:
+2·S GA4 properties, S/3 times the CRM's contacts and deals (and so its daily open-deal
+snapshots), 5.6·S times the ledger lines (same totals, split into more lines); social and the
+team sheet keep the demo's years of daily stats. S = 100 lands about 10 million rows: a million
+contacts, ~130,000 deals and ~6.6 million open-deal snapshot rows, a million ledger lines and
+about 850,000 GA4 daily rows.
+
+It writes `<dir>/scorecard.yml` and runs the real pipeline once on it (`scorecard run --demo`):
+the demo connectors generate the records, the landing writer lands them, and the first full
+build publishes. benchmarks/run.py then measures builds on that landing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCORECARD = Path(sys.executable).parent / "scorecard"
+AS_OF = date(2026, 11, 23)
+
+
+def workspace(scale: float) -> Path:
+    return ROOT / "benchmarks" / "work" / f"s{scale:g}"
+
+
+def write_config(scale: float, folder: Path, start: date | None = None) -> Path:
+    config = yaml.safe_load((ROOT / "orchestration/demo/balanced_scorecard.yml").read_text())
+    config["paths"] = {"landing": "landing", "warehouse": "warehouse.duckdb"}
+    config["publish"] = {"duckdb": "serving.duckdb"}
+    for source in config["sources"]:
+        if source["type"] == "ga4":
+            source["property_ids"] = [str(310000000 + i) for i in range(max(2, round(2 * scale)))]
+        if "path" in source:  # the demo's inboxes, inside this workspace
+            source["path"] = f"inbox/{source['name']}"
+        if start is not None:  # a shorter (or longer) history than the demo's
+            source["start_date"] = start.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "scorecard.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def environment(scale: float) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env["SCORECARD_DEMO_SCALE"] = f"{scale:g}"
+    return env
+
+
+def landed_rows(folder: Path) -> dict[str, int]:
+    out = {}
+    with duckdb.connect() as con:
+        for stream in sorted((folder / "landing").glob("*/*")):
+            if stream.name.startswith("_") or stream.parent.name.startswith("_"):
+                continue
+            files = [str(f) for f in stream.glob("*.parquet")]
+            if files:
+                out[f"{stream.parent.name}/{stream.name}"] = con.execute(
+                    "select count(*) from read_parquet(?, union_by_name = true)", [files]
+                ).fetchall()[0][0]
+    return out
+
+
+def generate(
+    scale: float, folder: Path | None = None, as_of: date = AS_OF, start: date | None = None
+) -> Path:
+    folder = folder or workspace(scale)
+    config = write_config(scale, folder, start)
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(SCORECARD), "run", "--demo", "--config", str(config), "--as-of", as_of.isoformat()],
+        cwd=folder,
+        env=environment(scale),
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"generating scale {scale:g} failed (exit {result.returncode})")
+    rows = landed_rows(folder)
+    for stream, n in rows.items():
+        print(f"  {stream:40s} {n:>12,d}")
+    print(f"landed {sum(rows.values()):,d} rows at scale {scale:g} in {took:.0f} s -> {folder}")
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF)
+    parser.add_argument(
+        "--start", type=date.fromisoformat, default=None, help="First day of every source."
+    )
+    args = parser.parse_args()
+    generate(args.scale, args.dir, args.as_of, args.start)
+
+
+if __name__ == "__main__":
+    main()

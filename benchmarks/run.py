@@ -1,0 +1,232 @@
+"""The real pipeline at scale S, stage by stage, against a bare-DuckDB baseline.
+
+    .venv/bin/python benchmarks/run.py --scale 10
+
+On the landing of benchmarks/generate.py (made first when missing) it measures
+(a) a full build: `scorecard run --full-refresh` (landing kept, warehouse rebuilt), and
+(b) a nightly incremental run that adds one day (`--as-of` the next day),
+each with wall time and peak memory (the largest process: the CLI or dbt), split by stage:
+extract (landing steps, incl. the landing gate), staging / metrics / KPI marts (dbt models by
+folder), gate (dbt tests + Great Expectations suites), publish (serving file + HTML page), and
+the rest (orchestration, dbt start-up). Then the **bare-DuckDB baseline**: the compiled SQL of
+the same dbt models, run in dependency order in one DuckDB connection with no orchestration,
+no tests and no gate. The last line is `ratio_vs_bare=<full build / baseline>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.generate import AS_OF, SCORECARD, environment, generate, workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_DIR = ROOT / "dbt_project"
+STEP = re.compile(r"✓ (\S+) \((\d+(?:\.\d+)?)s\)")
+LAYERS = {"staging": "staging", "intermediate": "metrics", "marts": "KPI marts"}
+# run each command under a small parent that reports the peak memory of everything it waited for
+MEASURE = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]);"
+    " print('peak_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+    " sys.exit(r.returncode)"
+)
+
+
+def measured_run(config: Path, scale: float, args: list[str]) -> dict:
+    folder = config.parent
+    start = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            str(SCORECARD),
+            "run",
+            "--demo",
+            "--config",
+            str(config),
+            *args,
+        ],
+        cwd=folder,
+        env=environment(scale),
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"the pipeline failed ({' '.join(args)})")
+    steps = {name: float(s) for name, s in STEP.findall(result.stderr)}
+    peak = int(re.search(r"peak_kib (\d+)", result.stderr).group(1))
+    stages = {"extract": sum(v for k, v in steps.items() if k.startswith(("land_", "config__")))}
+    dbt = _dbt_layers(_newest_run(folder))
+    stages.update({name: dbt.get(name, 0.0) for name in LAYERS.values()})
+    stages["gate"] = dbt.get("tests", 0.0) + steps.get("warehouse_expectations", 0.0)
+    stages["publish"] = steps.get("serving__scorecard", 0.0) + steps.get(
+        "serving__scorecard_report", 0.0
+    )
+    stages["other"] = max(0.0, wall - sum(stages.values()))
+    return {"wall": wall, "peak_mib": peak / 1024, "stages": stages, "steps": steps}
+
+
+def nightly_run(config: Path, scale: float) -> dict:
+    """The next night's run (one more day), on a copy: the generated workspace stays at the
+    generation date, so every invocation measures the same thing."""
+    copy = config.parent.with_name(config.parent.name + "_nightly")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(config.parent, copy)
+    try:
+        day = (AS_OF + timedelta(days=1)).isoformat()
+        return measured_run(copy / config.name, scale, ["--as-of", day])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def _newest_run(folder: Path) -> Path:
+    runs = sorted((folder / "artifacts" / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    return runs[-1]
+
+
+def _dbt_layers(run: Path) -> dict[str, float]:
+    """Seconds per layer from dbt's own timings of the run (run_results.json)."""
+    results = json.loads((run / "dbt_results.json").read_text())["results"]
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"]
+    out: dict[str, float] = {}
+    for r in results:
+        node = manifest.get(r["unique_id"], {})
+        if node.get("resource_type") == "test":
+            layer = "tests"
+        else:
+            folder = (node.get("fqn") or ["", "other"])[1]
+            layer = LAYERS.get(folder, folder)
+        out[layer] = out.get(layer, 0.0) + (r.get("execution_time") or 0.0)
+    return out
+
+
+def bare_duckdb(config: Path, scale: float) -> float:
+    """The same models' compiled SQL in one DuckDB connection: the floor for our SQL."""
+    folder = config.parent
+    env = environment(scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        # compile against the benchmark's own paths (what the pipeline's dbt sees)
+        env.update(
+            {
+                "SCORECARD_WAREHOUSE": str(Path(tmp) / "warehouse.duckdb"),
+                "SCORECARD_LANDING_DIR": str(folder / "landing"),
+                "SCORECARD_CONFIG_DIR": str(folder / "artifacts" / "config"),
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
+        target = Path(tmp) / "target"
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dbt"),
+                "compile",
+                "--quiet",
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+                "--target-path",
+                str(target),
+                "--select",
+                "resource_type:model",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+        models = {k: n for k, n in nodes.items() if n["resource_type"] in ("model", "seed")}
+        statements = []
+        for uid in _topological(models):
+            node = models[uid]
+            schema = f'"{node["database"]}"."{node["schema"]}"'
+            relation = f'{schema}."{node["alias"]}"'
+            statements.append(f"create schema if not exists {schema}")
+            if node["resource_type"] == "seed":
+                csv = DBT_DIR / node["original_file_path"]
+                types = node["config"].get("column_types") or {}
+                statements.append(
+                    f"create or replace table {relation} as select * from read_csv("
+                    f"'{csv}', header = true, types = {types!r})"
+                )
+                continue
+            kind = node["config"]["materialized"]
+            if kind == "ephemeral":  # inlined into its users' compiled SQL
+                continue
+            what = "view" if kind == "view" else "table"
+            statements.append(f"create or replace {what} {relation} as ({node['compiled_code']})")
+        # the measured part: one connection, the statements in dependency order
+        start = time.perf_counter()
+        with duckdb.connect(env["SCORECARD_WAREHOUSE"]) as con:
+            for sql in statements:
+                con.execute(sql)
+            took = time.perf_counter() - start
+            # a baseline that built nothing would flatter the ratio: show what it built
+            kpi_rows = con.execute("select count(*) from marts.fct_kpi_values").fetchall()[0][0]
+        print(f"bare DuckDB built {len(statements) // 2} relations, {kpi_rows:,d} KPI value rows")
+        return took
+
+
+def _topological(models: dict) -> list[str]:
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen or uid not in models:
+            return
+        seen.add(uid)
+        for dep in models[uid].get("depends_on", {}).get("nodes", []):
+            visit(dep)
+        done.append(uid)
+
+    for uid in sorted(models):
+        visit(uid)
+    return done
+
+
+def report(name: str, run: dict) -> None:
+    print(f"\n{name}: {run['wall']:.1f} s wall, peak memory {run['peak_mib']:.0f} MiB")
+    for stage, seconds in run["stages"].items():
+        share = 100 * seconds / run["wall"] if run["wall"] else 0
+        print(f"  {stage:12s} {seconds:8.1f} s  {share:5.1f} %")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--baseline-only", action="store_true", help="Only the bare-DuckDB run.")
+    args = parser.parse_args()
+    folder = args.dir or workspace(args.scale)
+    config = folder / "scorecard.yml"
+    if not config.exists():
+        generate(args.scale, folder)
+    if args.baseline_only:
+        print(f"bare DuckDB: {bare_duckdb(config, args.scale):.1f} s")
+        return
+    full = measured_run(config, args.scale, ["--as-of", AS_OF.isoformat(), "--full-refresh"])
+    report(f"full build (scale {args.scale:g})", full)
+    nightly = nightly_run(config, args.scale)
+    report("nightly incremental (one more day)", nightly)
+    bare = bare_duckdb(config, args.scale)
+    print(f"\nbare DuckDB (compiled models, one connection): {bare:.1f} s")
+    print(f"gate share of the full build: {100 * full['stages']['gate'] / full['wall']:.1f} %")
+    print(f"ratio_vs_bare={full['wall'] / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""How cost grows: the full build at S = 1, 10, 100 with the fitted exponent, and the nightly
+incremental run with 1 month against 2 years of history.
+
+    .venv/bin/python benchmarks/scaling.py [--scales 1 10 100]
+
+Cost exponent b fits wall = a · S^b by least squares on the logs (b = 1: linear). The history
+comparison generates two workspaces at scale 1 whose sources start 1 month and 2 years before
+the run date, then times a nightly run that adds one day on each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.generate import AS_OF, generate, workspace
+from benchmarks.run import measured_run, nightly_run
+
+
+def fitted_exponent(points: list[tuple[float, float]]) -> float:
+    xs = [math.log(s) for s, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10, 100])
+    args = parser.parse_args()
+    points = []
+    for scale in args.scales:
+        config = workspace(scale) / "scorecard.yml"
+        if not config.exists():
+            generate(scale)
+        run = measured_run(config, scale, ["--as-of", AS_OF.isoformat(), "--full-refresh"])
+        points.append((scale, run["wall"]))
+        print(f"scale {scale:g}: full build {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB")
+    if len(points) > 1:
+        print(f"cost_exponent={fitted_exponent(points):.2f}")
+    nightly = {}
+    for label, days in (("1 month", 31), ("2 years", 730)):
+        folder = workspace(1).with_name(f"history_{days}d")
+        config = folder / "scorecard.yml"
+        if not config.exists():
+            generate(1, folder, AS_OF, AS_OF - timedelta(days=days))
+        run = nightly_run(config, 1)
+        nightly[label] = run["wall"]
+        print(f"nightly run with {label} of history: {run['wall']:.1f} s")
+    print(f"incremental_ratio_2y_vs_1m={nightly['2 years'] / nightly['1 month']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
