@@ -33,6 +33,8 @@ METADATA_FIELDS = (
 )
 SCHEMA_DIR = "_schema"
 QUARANTINE_DIR = "_quarantine"
+# which batches passed their raw expectations: batches are immutable, so once is enough
+VALIDATED_DIR = "_validated"
 
 _clock_lock = threading.Lock()
 _last_stamp: datetime | None = None
@@ -115,6 +117,27 @@ class LandingStore:
 
     def batch_files(self, source: str, stream: str) -> list[Path]:
         return sorted(self.stream_dir(source, stream).glob("*.parquet"))
+
+    def validated(self, source: str, stream: str) -> set[str]:
+        """Batch files that passed their raw expectations, as `name:size:mtime` fingerprints:
+        a file changed after it was validated (it should never be) no longer matches."""
+        path = self.root / VALIDATED_DIR / source / f"{stream}.txt"
+        return set(path.read_text(encoding="utf-8").split()) if path.exists() else set()
+
+    @staticmethod
+    def fingerprint(path: Path | str) -> str:
+        stat = Path(path).stat()
+        return f"{Path(path).name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    def mark_validated(self, source: str, stream: str, files: list[str]) -> None:
+        present = {self.fingerprint(p) for p in self.batch_files(source, stream)}
+        known = {self.fingerprint(f) for f in files if Path(f).exists()}
+        path = self.root / VALIDATED_DIR / source / f"{stream}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        lines = sorted((known | self.validated(source, stream)) & present)
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
 
     def state(self, source: str, stream: str) -> LandedState:
         files = self.batch_files(source, stream)

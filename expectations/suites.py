@@ -28,6 +28,7 @@ class Suite:
     index_columns: list[str] = field(default_factory=list)  # identify example rows
     quarantine_by_file: bool = False  # failing landing rows name their batch file
     database: Path | None = None  # None: an in-memory DuckDB (landing reads Parquet)
+    covers: list[str] = field(default_factory=list)  # landing batches a passing suite validates
 
     def build_expectations(self) -> list:
         return self.expectations()

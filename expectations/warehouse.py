@@ -20,8 +20,6 @@ from expectations.suites import (
     not_null,
 )
 
-ROLLUP_STATUSES = ["green", "amber", "red", "no_data", "no_target"]
-
 # Independent sums of staging rows per metric and month, to compare with the published values.
 # Metric ids and account ranges come from the catalog tables (data), not from SQL text.
 RECONCILIATION = """
@@ -229,7 +227,7 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
                 ),
                 gxe().ExpectColumnValuesToBeInSet(column="perspective", value_set=perspectives),
                 gxe().ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
-                gxe().ExpectColumnValuesToBeInSet(column="status", value_set=ROLLUP_STATUSES),
+                gxe().ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
             ],
             index_columns=["perspective", "grain", "period_start"],
         ),
@@ -242,7 +240,7 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
                 not_empty(),
                 gxe().ExpectCompoundColumnsToBeUnique(column_list=["grain", "period_start"]),
                 gxe().ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=100),
-                gxe().ExpectColumnValuesToBeInSet(column="status", value_set=ROLLUP_STATUSES),
+                gxe().ExpectColumnValuesToBeInSet(column="status", value_set=STATUSES),
                 gxe().ExpectColumnValuesToBeBetween(
                     column="perspectives_scored", min_value=0, max_value=len(perspectives)
                 ),

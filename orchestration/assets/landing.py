@@ -1,8 +1,8 @@
 """Landing assets: one multi-asset per configured source, one asset per stream.
 
 Key `["landing", <source>, <stream>]`. Each run extracts the source's window (or new inbox
-files) into immutable Parquet batches, then validates everything that source has landed;
-a batch that breaks its raw expectations is quarantined and the blocking check stops the run.
+files) into immutable Parquet batches, then validates every batch not validated before; a
+batch that breaks its raw expectations is quarantined and the blocking check stops the run.
 """
 
 from datetime import timedelta
@@ -85,6 +85,10 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         quarantined += _quarantine(store, schema_gate, context.log)
         data_gate = run_suites(data_suites(store, source, connector.streams, run_date))
         quarantined += _quarantine(store, data_gate, context.log)
+        for result in data_gate.results:
+            if result.success and result.suite.covers:
+                stream_name = result.suite.asset_key[-1]
+                store.mark_validated(source.name, stream_name, result.suite.covers)
         gate = GateResult(schema_gate.results + data_gate.results)
         for result in gate.results:
             for warning in result.warnings:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 
 from connectors.base import Batch, Window
@@ -190,3 +191,39 @@ def test_personal_data_columns_are_refused_for_contacts(store):
     bad = store.write(SOURCE.name, contacts, Batch(table, Window(date(2025, 3, 1), RUN)))[0]
     schema = run_suites(schema_suites(store, SOURCE, [contacts]))
     assert schema.failures()[0].bad_files == {str(bad)}  # refused, not just reported
+
+
+def daily_suite(store):
+    (suite,) = [s for s in data_suites(store, SOURCE, [DAILY], RUN) if s.name.endswith("metrics")]
+    return suite
+
+
+def test_each_batch_is_read_once_then_only_new_batches(store):
+    first = str(land(store, rows()))
+    suite = daily_suite(store)
+    assert suite.covers == [first] and suite.params == [[first]]
+    store.mark_validated(SOURCE.name, DAILY.name, suite.covers)
+
+    second = str(land(store, rows(days=[30], value=11.0)))
+    suite = daily_suite(store)
+    assert suite.covers == [second] and suite.params == [[second]]
+    store.mark_validated(SOURCE.name, DAILY.name, suite.covers)
+
+    # nothing new: the newest batch alone shows the stream is not empty; nothing to record
+    suite = daily_suite(store)
+    assert suite.covers == [] and suite.params == [[second]]
+    assert run_suites([suite]).success
+
+
+def test_a_batch_changed_after_validation_is_read_again(store):
+    path = land(store, rows())
+    store.mark_validated(SOURCE.name, DAILY.name, [str(path)])
+    assert daily_suite(store).covers == []
+    table = pa.parquet.read_table(path)
+    negative = pa.array([-5.0] * table.num_rows, table.schema.field("value").type)
+    pa.parquet.write_table(
+        table.set_column(table.schema.get_field_index("value"), "value", negative), path
+    )
+    suite = daily_suite(store)
+    assert suite.covers == [str(path)]
+    assert not run_suites([suite]).success  # and the negative values are caught
