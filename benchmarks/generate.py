@@ -59,6 +59,24 @@ def environment(scale: float) -> dict[str, str]:
     return env
 
 
+def run_scorecard(config: Path, scale: float, args: list[str], prefix: tuple = ()):
+    """`scorecard run --demo` on a benchmark workspace (under `prefix`, e.g. a memory meter);
+    returns (the finished process, wall seconds) and stops the benchmark when it failed."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [*prefix, str(SCORECARD), "run", "--demo", "--config", str(config), *args],
+        cwd=config.parent,
+        env=environment(scale),
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        raise SystemExit(f"the pipeline failed at scale {scale:g} ({' '.join(args)})")
+    return result, took
+
+
 def landed_rows(folder: Path) -> dict[str, int]:
     out = {}
     with duckdb.connect() as con:
@@ -78,18 +96,7 @@ def generate(
 ) -> Path:
     folder = folder or workspace(scale)
     config = write_config(scale, folder, start)
-    start = time.perf_counter()
-    result = subprocess.run(
-        [str(SCORECARD), "run", "--demo", "--config", str(config), "--as-of", as_of.isoformat()],
-        cwd=folder,
-        env=environment(scale),
-        capture_output=True,
-        text=True,
-    )
-    took = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-4000:])
-        raise SystemExit(f"generating scale {scale:g} failed (exit {result.returncode})")
+    _, took = run_scorecard(config, scale, ["--as-of", as_of.isoformat()])
     rows = landed_rows(folder)
     for stream, n in rows.items():
         print(f"  {stream:40s} {n:>12,d}")

@@ -30,7 +30,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.generate import AS_OF, SCORECARD, environment, generate, workspace
+from benchmarks.generate import AS_OF, environment, generate, run_scorecard, workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
@@ -46,28 +46,7 @@ MEASURE = (
 
 def measured_run(config: Path, scale: float, args: list[str]) -> dict:
     folder = config.parent
-    start = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            MEASURE,
-            str(SCORECARD),
-            "run",
-            "--demo",
-            "--config",
-            str(config),
-            *args,
-        ],
-        cwd=folder,
-        env=environment(scale),
-        capture_output=True,
-        text=True,
-    )
-    wall = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-4000:])
-        raise SystemExit(f"the pipeline failed ({' '.join(args)})")
+    result, wall = run_scorecard(config, scale, args, prefix=(sys.executable, "-c", MEASURE))
     steps = {name: float(s) for name, s in STEP.findall(result.stderr)}
     peak = int(re.search(r"peak_kib (\d+)", result.stderr).group(1))
     stages = {"extract": sum(v for k, v in steps.items() if k.startswith(("land_", "config__")))}
