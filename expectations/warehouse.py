@@ -182,16 +182,28 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             "marts.latest_month_coverage",
             "marts",
             "fct_kpi_latest",
+            # a growth or change KPI has no value when its metric has no month before the
+            # latest one (a scorecard's first complete month): that is not broken data
             "with latest_month as ("
             "  select max(period_start) as period_start from intermediate.int_periods"
             "  where grain = 'month' and is_complete)"
-            " select k.kpi_id, l.period_start, v.value"
+            " select k.kpi_id, l.period_start, v.value,"
+            "  v.value is not null or (k.type in ('growth', 'change') and before.value is null)"
+            "   as covered"
             " from marts.dim_kpis as k cross join latest_month as l"
             " left join marts.fct_kpi_values as v"
-            "  on v.kpi_id = k.kpi_id and v.grain = 'month' and v.period_start = l.period_start",
+            "  on v.kpi_id = k.kpi_id and v.grain = 'month' and v.period_start = l.period_start"
+            " left join marts.fct_metric_values as before"
+            "  on before.metric_id = k.metric_id and before.grain = 'month'"
+            "  and before.period_start = cast(l.period_start - interval 1 month as date)",
             lambda: [
                 gxe().ExpectTableRowCountToEqual(value=len(kpi_ids)),
-                *not_null("period_start", "value"),
+                *not_null("period_start"),
+                all_true(
+                    "covered",
+                    description="every KPI has a value for the latest complete month (growth "
+                    "and change KPIs once their metric has a month before it)",
+                ),
             ],
             index_columns=["kpi_id", "period_start"],
         ),

@@ -64,3 +64,32 @@ def test_completeness_names_the_missing_source_account_and_day(warehouse):
             "day": "2026-02-02T00:00:00",
         }
     ]
+
+
+def test_latest_month_coverage_excuses_only_growth_kpis_with_no_month_before(warehouse):
+    config, path = warehouse
+    latest = "date '2026-10-01'"
+    with duckdb.connect(str(path)) as con:
+        # as in a scorecard's first complete month: no revenue the month before
+        con.execute(
+            "delete from marts.fct_metric_values where metric_id = 'finance.revenue'"
+            " and grain = 'month' and period_start = date '2026-09-01'"
+        )
+        con.execute(
+            "update marts.fct_kpi_values set value = null where kpi_id = 'revenue_growth'"
+            f" and grain = 'month' and period_start = {latest}"
+        )
+    gate = by_name(run_suites(warehouse_suites(path, config, AS_OF)))
+    assert gate["marts.latest_month_coverage"].success, gate[
+        "marts.latest_month_coverage"
+    ].summary()
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update marts.fct_kpi_values set value = null where kpi_id = 'revenue'"
+            f" and grain = 'month' and period_start = {latest}"
+        )
+    result = by_name(run_suites(warehouse_suites(path, config, AS_OF)))[
+        "marts.latest_month_coverage"
+    ]
+    assert not result.success
+    assert [e["kpi_id"] for e in result.failed[0].examples] == ["revenue"]
