@@ -1,12 +1,12 @@
 """How cost grows: the full build at S = 1, 10, 100 with the fitted exponent, and the nightly
-incremental run with a short history against 2 years of history.
+incremental run with 1 month against 2 years of history.
 
     .venv/bin/python benchmarks/scaling.py [--scales 1 10 100]
 
 Cost exponent b fits wall = a · S^b by least squares on the logs (b = 1: linear). The history
 comparison generates two workspaces at scale 1 whose sources start 1 month and 2 years before
-the run date (a short history of two complete months plus the running one, and two years),
-then times a nightly run that adds one day on each.
+the run date (from the 1st of the previous month: one complete month; and two years), then
+times a nightly run that adds one day on each.
 """
 
 from __future__ import annotations
@@ -48,12 +48,10 @@ def main() -> None:
         print(f"cost_exponent={fitted_exponent(points):.2f}")
     nightly = {}
     # histories start on the 1st: the demo ledger exports whole months, and a month that began
-    # before a source's start date is (rightly) refused by the landing gate. The short history
-    # has two complete months, because the gate wants a value for every KPI of the latest
-    # complete month, and growth KPIs need the month before it.
+    # before a source's start date is (rightly) refused by the landing gate
     month = AS_OF.replace(day=1)
-    short = (month - timedelta(days=40)).replace(day=1)
-    for label, start in (("short", short), ("2 years", month.replace(year=month.year - 2))):
+    one_month = (month - timedelta(days=1)).replace(day=1)
+    for label, start in (("1 month", one_month), ("2 years", month.replace(year=month.year - 2))):
         folder = workspace(1).with_name(f"history_from_{start}")
         config = folder / "scorecard.yml"
         if not config.exists():
@@ -61,7 +59,7 @@ def main() -> None:
         run = nightly_run(config, 1)
         nightly[label] = run["wall"]
         print(f"nightly run with {label} of history (from {start}): {run['wall']:.1f} s")
-    print(f"incremental_ratio_2y_vs_short={nightly['2 years'] / nightly['short']:.2f}")
+    print(f"incremental_ratio_2y_vs_1m={nightly['2 years'] / nightly['1 month']:.2f}")
 
 
 if __name__ == "__main__":
