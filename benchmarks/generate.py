@@ -1,6 +1,6 @@
 """Synthetic landing data for every source type at scale S, through the real landing writer.
 
-    .venv/bin/python benchmarks/generate.py --scale 10 [--dir benchmarks/work/s10]
+    .venv/bin/python benchmarks/generate.py --scale 10 [--dir benchmarks/scratch/s10]
 
 S = 1 is the bundled demo (about 270,000 landed rows). Larger S grows the demo's sources:
 2·S GA4 properties, S/3 times the CRM's contacts and deals (and so its daily open-deal
@@ -33,7 +33,7 @@ AS_OF = date(2026, 11, 23)
 
 
 def workspace(scale: float) -> Path:
-    return ROOT / "benchmarks" / "work" / f"s{scale:g}"
+    return ROOT / "benchmarks" / "scratch" / f"s{scale:g}"
 
 
 def write_config(scale: float, folder: Path, start: date | None = None) -> Path:
