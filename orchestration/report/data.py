@@ -152,7 +152,8 @@ def _periods(con) -> dict:
 
 
 def _columns(con, table: str, key: str, fields: dict, periods: dict, index: dict) -> dict:
-    """{grain: {key: {field: [value per period]}}} for one published table."""
+    """{grain: {key: {field: [value per period]}}} for one published table.
+    Table, key and column names are this module's constants, never config values."""
     selected = ", ".join(f"{column} as {name}" for name, column in fields.items())
     rows = con.execute(
         f"select {key} as key, grain, period_start, {selected} from scorecard.{table}"
