@@ -15,19 +15,13 @@ import pytest
 
 from connectors import connector_for
 from connectors.base import Batch, Window
+from connectors.demo.web import FLAGS  # the flags GA4 lands with every row
 from connectors.landing import LandingStore
 from tests.conftest import AS_OF, DEMO_DIR, run_cli
 
 pytestmark = pytest.mark.slow
 LANDING = "data/demo/landing"
 SERVING = "data/demo/serving.duckdb"
-GA4_FLAGS = {
-    "subject_to_thresholding": False,
-    "data_loss_from_other_row": False,
-    "sampled": False,
-    "currency_code": "DKK",
-    "time_zone": "Europe/Copenhagen",
-}
 PROPERTY = "312345678"
 
 
@@ -45,9 +39,17 @@ def land(
 
 def ga4_rows(day: date, metrics=("sessions",), value=100.0, **extra) -> list[dict]:
     return [
-        {"property_id": PROPERTY, "date": day, "metric": m, "value": value, **GA4_FLAGS, **extra}
+        {"property_id": PROPERTY, "date": day, "metric": m, "value": value, **FLAGS, **extra}
         for m in metrics
     ]
+
+
+def land_without_value(project: Path) -> Path:
+    """A GA4 batch whose `value` column is missing: the schema gate must refuse it."""
+    rows = [
+        {k: v for k, v in r.items() if k != "value"} for r in ga4_rows(AS_OF - timedelta(days=1))
+    ]
+    return land(project, "website", "ga4", "daily_metrics", rows)
 
 
 def run(root: Path, *args: str):
@@ -75,13 +77,7 @@ def project(demo_copy):
 
 
 def test_schema_a_batch_missing_a_column_is_quarantined(project):
-    bad = land(
-        project,
-        "website",
-        "ga4",
-        "daily_metrics",
-        [{k: v for k, v in r.items() if k != "value"} for r in ga4_rows(AS_OF - timedelta(days=1))],
-    )
+    bad = land_without_value(project)
     report = rejected(
         project, run(project), "landing.website.daily_metrics.schema", bad.name, "type_ok"
     )
@@ -177,7 +173,7 @@ def test_dbt_tests_take_part_in_the_gate(project):
                 "period_end": wednesday + timedelta(days=6),
                 "metric": "totalUsers",
                 "value": 10.0,
-                **GA4_FLAGS,
+                **FLAGS,
             }
         ],
     )
@@ -243,13 +239,7 @@ def test_a_new_column_is_kept_and_reported_and_status_lists_quarantined_files(pr
     report = (folder / "data_quality.html").read_text(encoding="utf-8")
     assert "warning" in report and "channel" in report
     # a bad batch next: quarantined, and `scorecard status` says so with the reason
-    bad = land(
-        project,
-        "website",
-        "ga4",
-        "daily_metrics",
-        [{k: v for k, v in r.items() if k != "value"} for r in ga4_rows(AS_OF - timedelta(days=1))],
-    )
+    bad = land_without_value(project)
     assert run(project).returncode == 1
     status = run_cli("status", "--demo", "--json", cwd=project)
     assert status.returncode == 0, status.stderr

@@ -10,6 +10,7 @@ import pyarrow.parquet
 import pytest
 
 from connectors.base import Batch, Window
+from connectors.demo.web import FLAGS  # the flags GA4 lands with every row
 from connectors.ga4 import GA4
 from connectors.hubspot import HubSpot
 from connectors.landing import LandingStore
@@ -18,15 +19,6 @@ from expectations import data_suites, run_suites, schema_suites
 RUN = date(2025, 3, 31)
 SOURCE = SimpleNamespace(name="website", start_date=date(2025, 3, 1))
 DAILY = GA4.stream("daily_metrics")
-
-
-FLAGS = {
-    "subject_to_thresholding": False,
-    "data_loss_from_other_row": False,
-    "sampled": False,
-    "currency_code": "DKK",
-    "time_zone": "Europe/Copenhagen",
-}
 
 
 def rows(days=range(1, 31), metrics=("sessions", "keyEvents"), value=10.0, **extra):
