@@ -140,10 +140,12 @@ class ExtractContext:
     stream: Stream | None = None
     override: Window | None = None  # a backfill: extract exactly this range
 
-    def window_for(self, config: SourceConfig) -> Window:
+    def window_for(self, config: SourceConfig, *, lookback_days: int | None = None) -> Window:
         """`[last_window_end - lookback, run_date]`, from start_date on a first run, and from
         the first uncovered day when landing has a gap (a quarantined batch); a backfill asks
-        for its own range (never before start_date, never after the run date)."""
+        for its own range (never before start_date, never after the run date).
+
+        The lookback is `lookback_days` when given, else the stream's, else the source's."""
         if self.override is not None:
             start = max(self.override.start, config.start_date)
             return Window(min(start, self.run_date), min(self.override.end, self.run_date))
@@ -152,6 +154,7 @@ class ExtractContext:
             start = config.start_date
         else:
             declared = self.stream.lookback_days if self.stream else None
+            declared = lookback_days if lookback_days is not None else declared
             lookback = config.lookback_days if declared is None else declared
             start = max(config.start_date, last_end - timedelta(days=lookback))
             start = min(start, self.state.first_gap(config.start_date) or start)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from connectors import registry
 from connectors.secrets import ConfigError
@@ -69,7 +70,9 @@ def load_config(path: str | Path, *, base_dir: Path | None = None) -> ScorecardC
         base_dir = Path.cwd() if in_package else path.resolve().parent
     base = base_dir
     try:
-        return ScorecardConfig.model_validate(raw, context={"base_dir": base})
+        # sources that turn timestamps into days default to the scorecard's time zone
+        context = {"base_dir": base, "timezone": raw.get("timezone")}
+        return ScorecardConfig.model_validate(raw, context=context)
     except ValidationError as e:
         raise ConfigFileError(path, _problems(e, raw, root, path)) from None
 
@@ -91,11 +94,19 @@ def _problems(error: ValidationError, raw: dict, root, path: Path) -> list[str]:
 
 def _clean_loc(loc: tuple, raw: dict) -> tuple:
     """Drop the union tag pydantic inserts for sources (`sources.0.ga4.key` -> `sources.0.key`)."""
-    loc = tuple(loc)
-    if len(loc) >= 3 and loc[0] == "sources" and isinstance(loc[1], int):
-        src = _get(raw, loc[:2])
-        if isinstance(src, dict) and loc[2] == src.get("type"):
-            loc = loc[:2] + loc[3:]
+    cleaned: list = []
+    for part in loc:
+        # a discriminated union (source type, auth type, pagination style) names its tag
+        here = _get(raw, tuple(cleaned))
+        if (
+            isinstance(part, str)
+            and isinstance(here, dict)
+            and part not in here
+            and part in (here.get("type"), here.get("style"))
+        ):
+            continue
+        cleaned.append(part)
+    loc = tuple(cleaned)
     # KPI target unions report every alternative; keep the key itself
     if len(loc) >= 3 and loc[0] == "kpis" and loc[2] == "target":
         loc = loc[:3]
@@ -121,6 +132,8 @@ def _explain(err: dict, loc: tuple, raw: dict, message: str) -> str:
         allowed = _allowed_keys(loc[:-1], raw)
         hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
         return f"'{loc[-1]}' is not a known key here{hint}"
+    if kind in ("union_tag_invalid", "union_tag_not_found") and len(loc) != 2:
+        return message  # a nested union (auth type, pagination style) lists its own tags
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return (
             f"unknown source type {err.get('input', {}).get('type')!r}"
@@ -140,9 +153,15 @@ def _explain(err: dict, loc: tuple, raw: dict, message: str) -> str:
 def _allowed_keys(parent: tuple, raw: dict) -> list[str]:
     if not parent:
         model = ScorecardConfig
-    elif parent[0] == "sources" and len(parent) == 2:
-        src = _get(raw, parent)
-        model = registry().get(src.get("type")).config_model if isinstance(src, dict) else None
+    elif parent[0] == "sources" and len(parent) >= 2:
+        src = _get(raw, parent[:2])
+        connector = registry().get(src.get("type")) if isinstance(src, dict) else None
+        model = connector.config_model if connector else None
+        for i, part in enumerate(parent[2:], start=2):
+            if model is None or isinstance(part, int):
+                continue
+            field = model.model_fields.get(part)
+            model = _model_in(field.annotation if field else None, _get(raw, parent[: i + 1]))
     else:
         model = {
             ("kpis",): KPI,
@@ -154,6 +173,24 @@ def _allowed_keys(parent: tuple, raw: dict) -> list[str]:
     if model is None:
         return []
     return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any, value: Any) -> type[BaseModel] | None:
+    """The model a nested key's value is validated by (through lists, optionals and unions,
+    picking a union member by the value's `type`/`style` tag)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        model = _model_in(arg, value)
+        if model is None:
+            continue
+        tags = [model.model_fields.get(k) for k in ("type", "style")]
+        literal = next((typing.get_args(t.annotation) for t in tags if t is not None), None)
+        if not literal or not isinstance(value, dict):
+            return model
+        if value.get("type") in literal or value.get("style") in literal:
+            return model
+    return None
 
 
 def _get(data: Any, loc: tuple) -> Any:

@@ -50,6 +50,6 @@ def test_dbt_unit_tests_pass(tmp_path):
     result = dbt("test", "--select", "test_type:unit", env=env)
     assert result.returncode == 0, result.stdout[-5000:]
     summary = re.search(r"PASS=(\d+) WARN=\d+ ERROR=(\d+)", result.stdout)
-    assert summary and int(summary.group(1)) >= 11 and summary.group(2) == "0", result.stdout[
+    assert summary and int(summary.group(1)) >= 12 and summary.group(2) == "0", result.stdout[
         -2000:
     ]

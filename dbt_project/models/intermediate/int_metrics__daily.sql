@@ -1,5 +1,5 @@
 -- Every vendor-neutral metric per local day: one row per (metric_id, metric_date).
-{% set domains = ['web', 'social', 'crm', 'finance', 'manual'] %}
+{% set domains = ['web', 'social', 'crm', 'finance', 'manual', 'rest_api'] %}
 {% for domain in domains %}
     select
         metric_id,

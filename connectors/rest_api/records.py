@@ -1,0 +1,103 @@
+"""From JSON records to metric rows: field paths, dates and numbers, with errors that name
+the endpoint, the record and the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.rest_api.config import Endpoint
+
+_MISSING = object()
+
+
+def lookup(data: Any, path: str | None, default: Any = _MISSING) -> Any:
+    """`a.b.0.c` in nested objects and lists; `default` (or KeyError) when absent."""
+    if path is None:
+        return data
+    current = data
+    for part in path.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif (
+            isinstance(current, list)
+            and part.lstrip("-").isdigit()
+            and -len(current) <= int(part) < len(current)
+        ):
+            current = current[int(part)]
+        else:
+            if default is _MISSING:
+                raise KeyError(path)
+            return default
+    return current
+
+
+class RecordError(ValueError):
+    """A record the mapping cannot read; the message says which one and why."""
+
+
+def record_date(value: Any, *, date_format: str | None, zone: ZoneInfo) -> date:
+    """A day from an ISO date, an ISO timestamp (converted to `zone`), epoch seconds or
+    milliseconds, or a strptime format."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{value!r} is not a date")
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds vs seconds
+        return datetime.fromtimestamp(seconds, tz=UTC).astimezone(zone).date()
+    text = str(value).strip()
+    if date_format:
+        moment = datetime.strptime(text, date_format)
+    else:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        return moment.date()  # a local time: already the business day
+    return moment.astimezone(zone).date()
+
+
+def record_key(record: dict, endpoint: Endpoint) -> str:
+    parts = []
+    for path in endpoint.primary_key:
+        value = lookup(record, path, None)
+        if value is None or value == "":
+            raise RecordError(f"has no primary key field '{path}'")
+        parts.append(str(value))
+    return "|".join(parts)
+
+
+def metric_rows(record: Any, endpoint: Endpoint, zone: ZoneInfo) -> tuple[str, date, list]:
+    """(record key, day, [(metric id, value), ...]) for one record.
+
+    A missing or null value field gives the metric a null value: nothing is invented, and a
+    restated record that lost a value still replaces the value it had. A value that is not a
+    number is an error.
+    """
+    if not isinstance(record, dict):
+        raise RecordError(f"is a {type(record).__name__}, not an object")
+    key = record_key(record, endpoint)
+    raw_date = lookup(record, endpoint.date_field, None)
+    try:
+        day = record_date(raw_date, date_format=endpoint.date_format, zone=zone)
+    except (TypeError, ValueError) as e:
+        expected = endpoint.date_format or "an ISO 8601 date or timestamp"
+        raise RecordError(
+            f"'{key}': {endpoint.date_field} = {raw_date!r} is not {expected} ({e})"
+        ) from None
+    values = []
+    for m in endpoint.metrics:
+        if m.field is None:
+            values.append((m.metric, 1.0))
+            continue
+        raw = lookup(record, m.field, None)
+        if raw is None or raw == "":
+            values.append((m.metric, None))
+            continue
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            values.append((m.metric, float(raw)))
+        except (TypeError, ValueError):
+            raise RecordError(f"'{key}': {m.field} = {raw!r} is not a number") from None
+    return key, day, values
