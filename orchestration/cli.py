@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -331,23 +332,74 @@ def _check_secrets(cfg) -> None:
     from connectors.secrets import resolve_secret
 
     for i, source in enumerate(cfg.sources):
-        for key, value in source.model_dump().items():
+        for key, value in _leaves(source.model_dump(), f"sources[{i}] ({source.name})"):
             if isinstance(value, str) and value.startswith("env:"):
                 try:
-                    resolve_secret(value, key=f"sources[{i}] ({source.name}).{key}")
+                    resolve_secret(value, key=key)
                 except ConfigError as e:
                     err.print(f"[red]Configuration error.[/] {e}", highlight=False)
                     raise typer.Exit(2) from None
 
 
-def _env_references(value) -> set[str]:
-    if isinstance(value, str):
-        return {value[4:]} if value.startswith("env:") else set()
+def _leaves(value, path: str):
+    """(key path, value) of every scalar in nested config (a rest_api source's `auth.value`)."""
     if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list | tuple):
-        return set().union(*(_env_references(v) for v in value)) if value else set()
-    return set()
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def _env_references(value) -> set[str]:
+    return {v[4:] for _, v in _leaves(value, "") if isinstance(v, str) and v.startswith("env:")}
+
+
+class ConnectorKind(StrEnum):
+    http = "http"
+    file = "file"
+
+
+@app.command("new-connector")
+def new_connector(
+    name: Annotated[str, typer.Argument(help="Source type, e.g. acme_ads (a-z, 0-9, _).")],
+    kind: Annotated[
+        ConnectorKind,
+        typer.Option(help="http: an API with a token; file: exports dropped into a folder."),
+    ] = ConnectorKind.http,
+    project_dir: Annotated[
+        Path | None,
+        typer.Option(help="The project checkout (default: this folder).", show_default=False),
+    ] = None,
+) -> None:
+    """Generate a connector to start from: module, staging model, fixture, tests, docs page."""
+    from orchestration.scaffold import ScaffoldError
+    from orchestration.scaffold import new_connector as scaffold
+
+    project = (project_dir or Path.cwd()).resolve()
+    if not (project / "connectors").is_dir() or not (project / "dbt_project").is_dir():
+        err.print(
+            f"[red]{project} is not a Marketing Scorecard checkout[/] (no connectors/ and "
+            "dbt_project/ folders); run this in the project folder or pass --project-dir",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    try:
+        generated = scaffold(name, kind.value, project)
+    except ScaffoldError as e:
+        err.print(f"[red]Cannot create connector:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(f"[green]✓[/] connector [bold]{name}[/] ({kind.value}) created:", highlight=False)
+    for path in generated.files:
+        out.print(f"  {path.relative_to(project)}", highlight=False)
+    out.print(
+        f"Next: adapt it to the real source, then `pytest tests/connectors/test_{name}.py`; "
+        "the checklist is in docs/connectors.md. It registers itself: a source with "
+        f"`type: {name}` in scorecard.yml is extracted, landed and staged on the next run.",
+        highlight=False,
+    )
 
 
 def _perspective(cfg, kpi) -> str:
@@ -369,3 +421,7 @@ def main() -> None:  # pragma: no cover - console entry point
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m orchestration.cli`
+    main()

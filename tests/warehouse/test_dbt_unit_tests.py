@@ -8,32 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 
 from connectors import registry
 from connectors.landing import LandingStore
-from orchestration.assets.warehouse import DBT_EXECUTABLE, dbt_environment
+from orchestration.assets.warehouse import dbt_environment
 from orchestration.config import load_config
 from orchestration.config.catalog import write_catalog
-from orchestration.project import DBT_PROJECT_DIR
 from tests.conftest import AS_OF, DEMO_DIR
-
-
-def dbt(*args, env):
-    return subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+from tests.dbt import dbt
 
 
 def test_dbt_unit_tests_pass(tmp_path):
