@@ -12,7 +12,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
+from werkzeug.wrappers import Response
 
 from tests.conftest import REPO
 
@@ -132,3 +134,73 @@ def test_generated_connectors_pass_their_tests_and_join_the_asset_graph(tmp_path
         "landing/ads/acme_marketing_cloud_daily_stats",
         "landing/exports/shop_exports_rows",
     } <= set(parents)
+
+
+WIRED_CONFIG = """
+timezone: Europe/Copenhagen
+sources:
+  - {{name: ads, type: acme_ads, account_id: "42", access_token: env:ACME_ADS_TOKEN,
+     base_url: "{url}", start_date: 2026-10-01}}
+objectives:
+  - {{id: reach, perspective: customer, name: Reach}}
+kpis:
+  - {{id: ad_clicks, name: Ad clicks, objective: reach, type: metric, metric: acme_ads.clicks,
+     target: 50}}
+  - {{id: click_rate, name: Click rate, objective: reach, type: ratio, numerator: acme_ads.clicks,
+     denominator: acme_ads.impressions, scale: 100, unit: percent, target: 2}}
+"""
+
+
+def test_the_guide_wires_a_generated_connector_into_kpis(tmp_path, httpserver):
+    """docs/connectors.md step 4, applied as written, turns the generated connector's data
+    into metrics a KPI uses."""
+    project = project_copy(tmp_path / "project")
+    made = run(str(BIN / "python"), "-m", "orchestration.cli", "new-connector", "acme_ads",
+               cwd=project)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    guide = (project / "docs/connectors.md").read_text(encoding="utf-8")
+    step = guide[guide.index("### 4. Turn the data into metrics") :]
+    python = step.split("```python\n", 1)[1].split("```", 1)[0]
+    sql = step.split("```sql\n", 1)[1].split("```", 1)[0]
+    module = project / "connectors/acme_ads/__init__.py"
+    declared = [line.strip() for line in python.splitlines() if " = " in line]
+    source = module.read_text(encoding="utf-8")
+    anchor = "    streams = (STATS,)\n"
+    module.write_text(
+        source.replace(anchor, anchor + "".join(f"    {line}\n" for line in declared)),
+        encoding="utf-8",
+    )
+    intermediate = project / "dbt_project/models/intermediate"
+    (intermediate / "int_metrics__acme_ads.sql").write_text(textwrap.dedent(sql), encoding="utf-8")
+    daily = intermediate / "int_metrics__daily.sql"
+    daily.write_text(
+        daily.read_text(encoding="utf-8").replace("'rest_api']", "'rest_api', 'acme_ads']"),
+        encoding="utf-8",
+    )
+
+    pages = [json.loads((project / f"tests/fixtures/acme_ads/page_{i}.json").read_text())
+             for i in (1, 2)]  # fmt: skip
+    pages[0]["paging"]["next"] = httpserver.url_for("/v1/stats") + "?page=2"
+    httpserver.expect_request("/v1/stats").respond_with_handler(
+        lambda request: Response(
+            json.dumps(pages[1] if request.args.get("page") == "2" else pages[0]),
+            content_type="application/json",
+        )
+    )
+    (project / "scorecard.yml").write_text(
+        textwrap.dedent(WIRED_CONFIG.format(url=httpserver.url_for("/"))), encoding="utf-8"
+    )
+    result = run(
+        str(BIN / "python"), "-m", "orchestration.cli", "run", "--as-of", "2026-11-02",
+        cwd=project, env={"ACME_ADS_TOKEN": "canary-acme-token-5566"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-4000:] + result.stdout[-2000:]
+    with duckdb.connect(str(project / "data/serving.duckdb"), read_only=True) as con:
+        kpis = dict(
+            con.execute(
+                "select kpi_id, value from scorecard.kpi_values"
+                " where grain = 'month' and period_start = '2026-10-01'"
+            ).fetchall()
+        )
+    # the fixture: 36 + 27 clicks on 1200 + 900 impressions
+    assert kpis == {"ad_clicks": 63, "click_rate": pytest.approx(100 * 63 / 2100)}
