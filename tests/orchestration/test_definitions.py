@@ -113,3 +113,28 @@ def test_schedule_runs_for_the_scheduled_day(defs):
     )
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.run_config["resources"]["run_options"]["config"]["as_of"] == "2026-03-29"
+
+
+def test_a_rest_api_source_joins_the_graph_from_config_alone(tmp_path):
+    (tmp_path / "scorecard.yml").write_text(
+        """
+sources:
+  - name: shop
+    type: rest_api
+    base_url: https://api.shop.example.com
+    endpoints:
+      - {name: orders, path: v1/orders, primary_key: [id], date_field: day,
+         metrics: [{metric: shop.orders}]}
+objectives: [{id: sales, perspective: financial, name: Sales}]
+kpis: [{id: orders, name: Orders, objective: sales, type: metric, metric: shop.orders, target: 9}]
+""",
+        encoding="utf-8",
+    )
+    graph = build_definitions(load_config(tmp_path / "scorecard.yml")).resolve_asset_graph()
+    landing = key("landing", "shop", "api_metric_records")
+    assert {k for k in graph.get_all_asset_keys() if k.path[0] == "landing"} == {landing}
+    assert graph.get(key("warehouse", "stg_rest_api__metric_records")).parent_keys == {landing}
+    assert (
+        key("warehouse", "stg_rest_api__metric_records")
+        in graph.get(key("warehouse", "int_metrics__rest_api")).parent_keys
+    )
