@@ -239,3 +239,11 @@ sources:
         ":23: sources[0] (shop).endpoints[1].metrics[0]: a record count (no field) adds up",
     ):
         assert expected in text, text
+
+
+def test_an_endpoint_with_no_records_in_its_window_lands_nothing(api):
+    api.add("v1/cursor/orders", "cursor", [])
+    api.add("v1/none/orders", "none", orders(2))
+    other = {**endpoint("none"), "name": "older"}
+    batches = extract(connector(api.url, [endpoint("cursor"), other]))
+    assert [b.records.column("endpoint").unique().to_pylist() for b in batches] == [["older"]]
