@@ -22,6 +22,17 @@ from connectors.secrets import env_reference
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def time_zone(value: str) -> str:
+    """Validator body for every time-zone key: an IANA name Python knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not an IANA time zone like Europe/Copenhagen") from None
+    return value
+
+
 class SourceConfig(BaseModel):
     """Keys every source takes. Connector types subclass this with their own keys."""
 

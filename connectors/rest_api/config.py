@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from connectors.base import IDENTIFIER, SourceConfig
+from connectors.base import IDENTIFIER, SourceConfig, time_zone
 from connectors.secrets import env_reference
 
 # namespaces whose metrics have built-in meaning (the metric registry): an API may not redefine them
@@ -46,30 +46,26 @@ class BearerAuth(_Strict):
         return env_reference(v, "token")
 
 
-class HeaderAuth(_Strict):
+class _KeyAuth(_Strict):
+    name: str = Field(description="Header or query parameter name, e.g. X-Api-Key, api_key.")
+    value: str = Field(description="env:NAME of the key.")
+
+    @field_validator("value")
+    @classmethod
+    def _secret(cls, v: str) -> str:
+        return env_reference(v, "value")
+
+
+class HeaderAuth(_KeyAuth):
     """An API key in a request header (`X-Api-Key: <key>`)."""
 
     type: Literal["header"]
-    name: str = Field(description="Header name, e.g. X-Api-Key.")
-    value: str = Field(description="env:NAME of the key.")
-
-    @field_validator("value")
-    @classmethod
-    def _secret(cls, v: str) -> str:
-        return env_reference(v, "value")
 
 
-class QueryAuth(_Strict):
+class QueryAuth(_KeyAuth):
     """An API key as a query parameter (`?api_key=<key>`); it never appears in logs or errors."""
 
     type: Literal["query"]
-    name: str = Field(description="Query parameter name, e.g. api_key.")
-    value: str = Field(description="env:NAME of the key.")
-
-    @field_validator("value")
-    @classmethod
-    def _secret(cls, v: str) -> str:
-        return env_reference(v, "value")
 
 
 Auth = Annotated[BearerAuth | HeaderAuth | QueryAuth, Field(discriminator="type")]
@@ -267,12 +263,7 @@ class RestApiConfig(SourceConfig):
     @classmethod
     def _zone(cls, v: str | None, info: ValidationInfo) -> str | None:
         v = v or (info.context or {}).get("timezone")
-        if v is not None:
-            try:
-                ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"'{v}' is not an IANA time zone like Europe/Copenhagen") from None
-        return v
+        return v if v is None else time_zone(v)
 
     @field_validator("headers")
     @classmethod

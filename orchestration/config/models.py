@@ -6,7 +6,6 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -18,7 +17,7 @@ from pydantic import (
 )
 
 from connectors import registry
-from connectors.base import IDENTIFIER, resolve_path
+from connectors.base import IDENTIFIER, resolve_path, time_zone
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 Grain = Literal["day", "week", "month", "quarter", "year"]
@@ -329,11 +328,7 @@ class ScorecardConfig(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"'{v}' is not an IANA time zone like Europe/Copenhagen") from e
-        return v
+        return time_zone(v)
 
     @field_validator("currency")
     @classmethod
