@@ -8,6 +8,9 @@ import time
 import dagster as dg
 from rich.console import Console
 
+# a message our steps log for people (not only errors): printed as it is, without the marker
+NOTICE = "[notice] "
+
 _EVENTS = {
     "STEP_START": "start",
     "STEP_SUCCESS": "success",
@@ -31,7 +34,12 @@ class ProgressHandler(logging.Handler):
             # errors our assets log themselves (quarantines, failed suites); Dagster's own
             # warnings about skipped downstream steps would only repeat the failure
             message = _message(record)
-            if record.levelno >= logging.ERROR and step and not message.startswith("Dependencies"):
+            if message.startswith(NOTICE):
+                text = message[len(NOTICE) :]
+                self.console.print(text, style="bold green", highlight=False, markup=False)
+            elif (
+                record.levelno >= logging.ERROR and step and not message.startswith("Dependencies")
+            ):
                 self.console.print(f"    [red]{message}[/]", highlight=False)
             return
         kind = _EVENTS.get(event.event_type_value)

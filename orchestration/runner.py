@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from contextlib import redirect_stdout
+import time
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from orchestration.alerts import send_failure_alert
 from orchestration.assets.serving import REPORT_KEY, SERVING_KEY
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
+from orchestration.inputs import UP_TO_DATE
 from orchestration.progress import root_cause
 from orchestration.project import PROJECT_ROOT
 from orchestration.run_context import RunFolder, RunOptions
@@ -32,6 +35,9 @@ class RunOutcome:
     log_path: Path | None = None
     report_path: Path | None = None  # the run's data-quality report
     scorecard_page: Path | None = None  # the HTML scorecard, when it was written
+    # nothing changed since the last publish: dbt, gates and publish were skipped and the
+    # published scorecard (and its page) stay as they are (decision 29)
+    up_to_date: bool = False
 
 
 def instance() -> dg.DagsterInstance:
@@ -70,6 +76,7 @@ def run_pipeline(
         instance() as inst,
         log_path.open("w", encoding="utf-8") as log_file,
         redirect_stdout(log_file),
+        _quiet_when_up_to_date(config),
     ):
         result = job.execute_in_process(
             run_config={
@@ -97,6 +104,10 @@ def run_pipeline(
     # published means the serving file was swapped in; a step after it (the HTML page) may
     # still fail, which fails the run without taking the publish back
     published = SERVING_KEY.to_user_string() in materialized
+    up_to_date = result.success and (folder.root / f"{UP_TO_DATE}.json").exists()
+    page = config.report_path if REPORT_KEY.to_user_string() in materialized else None
+    if up_to_date:
+        published, page = True, config.report_path if config.report_path.exists() else None
     report = folder.root / "data_quality.html"
     if not result.success:
 
@@ -121,8 +132,30 @@ def run_pipeline(
         failures,
         log_path,
         report if report.exists() else None,
-        config.report_path if REPORT_KEY.to_user_string() in materialized else None,
+        page,
+        up_to_date,
     )
+
+
+@contextmanager
+def _quiet_when_up_to_date(config):
+    """Dagster warns that every dbt test check "emitted no result" when the dbt step skipped
+    its build because nothing changed (decision 29): expected then, and alarming to read. The
+    warning stays for every other run, where a missing check result is news."""
+    runs = config.paths.artifacts_dir / "runs"
+    started = time.time()
+
+    def keep(record: logging.LogRecord) -> bool:
+        if "emitted no result in step" not in record.getMessage():
+            return True
+        return not any(p.stat().st_mtime >= started for p in runs.glob(f"*/{UP_TO_DATE}.json"))
+
+    logger = logging.getLogger("dagster._core.execution.plan.active")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def dbt_errors(log_path: Path, limit: int = 12) -> list[str]:

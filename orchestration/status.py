@@ -58,6 +58,8 @@ def recent_runs(config, limit: int) -> list[dict]:
         started = min(f.stat().st_mtime for f in files) if files else path.stat().st_mtime
         ended = max(f.stat().st_mtime for f in files) if files else started
         published = (path / "published.json").exists()
+        # a run that found nothing new kept the published scorecard: not a failure
+        up_to_date = (path / "up_to_date.json").exists()
         problems = [
             line
             for report in folder.read_all("landing_") + folder.read_all("gate_")
@@ -69,7 +71,7 @@ def recent_runs(config, limit: int) -> list[dict]:
                 "run_id": path.name,
                 "started_at": datetime.fromtimestamp(started, UTC).isoformat(),
                 "duration_s": round(ended - started, 1),
-                "outcome": "published" if published else "failed",
+                "outcome": "published" if published else ("up to date" if up_to_date else "failed"),
                 "problems": problems[:5],
                 "report": str(report) if report.exists() else None,
             }

@@ -1,5 +1,6 @@
 """Publish: the ★ tables into the serving DuckDB file, swapped in atomically."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -7,6 +8,7 @@ import duckdb
 
 from connectors.landing import LandingStore
 from connectors.secrets import resolve_secret
+from orchestration import inputs
 from orchestration.assets.warehouse import DBT_PROJECT, warehouse_key
 from orchestration.publish import PUBLISHED_TABLES, publish
 from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
@@ -98,6 +100,14 @@ def build_report_asset(config) -> dg.AssetsDefinition:
 
         path = write_report(config)
         context.log.info(f"scorecard report written to {path}")
+        # the last step: only now do the inputs this run was built from vouch for the publish
+        # (a run that skipped dbt or was started for this asset alone recorded none)
+        folder = RunFolder.of(config, context.run.run_id).root
+        built_from = folder / f"{inputs.INPUTS}.json"
+        if built_from.exists() and (folder / "published.json").exists():
+            recorded = json.loads(built_from.read_text(encoding="utf-8"))
+            recorded.pop("rebuild_because", None)
+            inputs.write_record(config, recorded, run_id=context.run.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(path)),

@@ -24,9 +24,12 @@ from dagster_dbt import (
 
 from connectors import connector_for, registry
 from connectors.landing import LandingStore
+from orchestration import inputs
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
+from orchestration.progress import NOTICE
 from orchestration.project import DBT_PROJECT_DIR
+from orchestration.publish import PUBLISHED_TABLES
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 CONFIG_SOURCE = "scorecard_config"
@@ -81,6 +84,46 @@ class ScorecardTranslator(DagsterDbtTranslator):
 
 class DbtBuildFailed(RuntimeError):
     pass
+
+
+def up_to_date(config, context, run_options: RunOptions, folder: RunFolder) -> bool:
+    """Whether the published scorecard was built from exactly this run's inputs (landing,
+    config, dbt project, code, run date) by the last run, so nothing needs rebuilding.
+
+    Otherwise the inputs go to the run folder (the page step records them after a successful
+    publish) and the previous record is dropped: a rebuild that fails vouches for nothing.
+    """
+    run_date = run_options.run_date(config)
+    streams = inputs.published_streams(
+        Path(DBT_PROJECT.manifest_path), [m.split(".")[1] for m in PUBLISHED_TABLES.values()]
+    )
+    current = inputs.current_inputs(config, run_date=run_date, streams=streams)
+    forced = run_options.full_refresh or run_options.backfill_start
+    record = None if forced else inputs.read_record(config)
+    cursors = {s.name: s.cursor for c in registry().values() for s in c.streams}
+    reason = (
+        "--full-refresh or a backfill rebuilds"
+        if forced
+        else inputs.what_changed(config, record, current, cursors=cursors)
+    )
+    if reason is None and not inputs.previous_run_ok(config, context.run.run_id, record):
+        reason = "the previous run did not finish with a publish"
+    if reason is not None:
+        inputs.forget_record(config)
+        folder.write(inputs.INPUTS, {**current, "rebuild_because": reason})
+        context.log.info(f"rebuilding: {reason}")
+        return False
+    serving = Path(config.publish.duckdb).resolve()
+    folder.write(
+        inputs.UP_TO_DATE,
+        {"published_by": record["run_id"], "serving": str(serving), "run_date": str(run_date)},
+    )
+    context.log.info(
+        f"{NOTICE}Up to date: nothing new since run {record['run_id'][:8]} published the "
+        f"scorecard for {run_date} (same landed data, config, dbt project and code), so dbt, "
+        f"the gates and the publish are skipped. The published scorecard stays at {serving}"
+    )
+    return True
 
 
 def dbt_results(invocation) -> dict:
@@ -155,6 +198,10 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
     )
     def warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, run_options: RunOptions):
+        folder = RunFolder.of(config, context.run.run_id)
+        if up_to_date(config, context, run_options, folder):
+            # no output: the checks, the publish and the page are skipped, and the run succeeds
+            return
         os.environ.update(dbt_environment(config))
         # every stream of every connector type has its typed, empty schema file, so staging
         # of a type no source is configured for builds as an empty table
@@ -173,7 +220,6 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
             yield from invocation.stream()
         _keep_partial_parse(invocation)
         # dbt's own tests and contracts belong in the run's data-quality report
-        folder = RunFolder.of(config, context.run.run_id)
         folder.write("dbt_results", dbt_results(invocation))
         folder.data_quality_report(run_options.run_date(config))
         if not invocation.is_successful():

@@ -52,7 +52,10 @@ def test_readers_see_one_complete_publish_at_a_time(demo_copy, tmp_path):
     )
     try:
         for _ in range(3):
-            result = run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), cwd=demo_copy)
+            # --full-refresh: with nothing new a run would skip its publish (decision 29)
+            result = run_cli(
+                "run", "--demo", "--full-refresh", "--as-of", AS_OF.isoformat(), cwd=demo_copy
+            )
             assert result.returncode == 0, result.stderr[-2000:]
     finally:
         stop.touch()

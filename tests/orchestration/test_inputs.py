@@ -1,0 +1,98 @@
+"""When a re-extracted batch is "nothing new" (decision 29): real batches through the real
+landing writer, compared by the code the nightly run uses to skip its rebuild."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pyarrow as pa
+
+from connectors.base import Batch, Window, daily_metric_stream
+from connectors.landing import LandingStore
+from orchestration.inputs import landing_files, published_streams, redundant
+
+STREAM = daily_metric_stream("things", "test stream")
+W = Window(date(2026, 11, 20), date(2026, 11, 23))
+
+
+def land(store, window=W, value=1.0, days=None):
+    days = days or list(window.days())
+    rows = [{"account_id": "a", "date": d, "metric": "m", "value": value} for d in days]
+    path, _ = store.write(
+        "src", STREAM, Batch(pa.Table.from_pylist(rows, schema=STREAM.schema), window)
+    )
+    return path
+
+
+def test_a_re_extraction_with_the_same_rows_repeats_the_batch_it_replaces(tmp_path):
+    store = LandingStore(tmp_path)
+    first = land(store)
+    again = land(store)
+    assert redundant(again, [first], cursor="date") == first
+
+
+def test_a_changed_value_a_changed_window_or_a_missing_row_is_new_data(tmp_path):
+    store = LandingStore(tmp_path)
+    first = land(store)
+    assert redundant(land(store, value=2.0), [first], cursor="date") is None
+    wider = Window(W.start - timedelta(days=1), W.end)
+    assert redundant(land(store, window=wider), [first], cursor="date") is None
+    fewer = land(store, days=list(W.days())[:-1])
+    assert redundant(fewer, [first], cursor="date") is None
+
+
+def test_a_second_run_of_the_night_repeats_the_end_of_the_nights_longer_window(tmp_path):
+    # the night's run extracted from the previous run's end; a second run that night extracts
+    # only its own lookback: the same rows for those days, in another order
+    store = LandingStore(tmp_path)
+    night = land(store, window=Window(W.start - timedelta(days=5), W.end))
+    days = list(reversed(list(W.days())))
+    assert redundant(land(store, days=days), [night], cursor="date") == night
+    assert redundant(land(store, value=2.0), [night], cursor="date") is None
+    # ...but a window ending on another day is another extraction
+    earlier_end = Window(W.start, W.end - timedelta(days=1))
+    assert redundant(land(store, window=earlier_end), [night], cursor="date") is None
+
+
+def test_a_restatement_back_to_earlier_numbers_is_new_data(tmp_path):
+    # X, then a restated Y, then X again: staging would switch back to X, so the third
+    # batch must not count as a repeat of the first
+    store = LandingStore(tmp_path)
+    x = land(store, value=1.0)
+    y = land(store, value=2.0)
+    x_again = land(store, value=1.0)
+    assert redundant(x_again, [x, y], cursor="date") is None
+    assert redundant(land(store, value=1.0), [x, y, x_again], cursor="date") == x_again
+
+
+def test_the_newest_overlapping_batch_is_the_one_compared(tmp_path):
+    store = LandingStore(tmp_path)
+    first = land(store)
+    # a later batch of other days does not stand between a window and its re-extraction...
+    later_days = Window(W.end + timedelta(days=5), W.end + timedelta(days=6))
+    other = land(store, window=later_days)
+    again = land(store)
+    assert redundant(again, [first, other], cursor="date") == first
+    # ...unless the stream has no date cursor: then any later batch may hold the same keys
+    assert redundant(again, [first, other], cursor=None) is None
+
+
+def test_landing_files_are_what_dbt_reads(tmp_path):
+    store = LandingStore(tmp_path)
+    path = land(store)
+    store.ensure_schema_file(STREAM)
+    store.quarantine(land(store, value=5.0), "bad")
+    assert landing_files(tmp_path) == {f"src/things/{path.name}": path}
+    assert landing_files(tmp_path, streams={"other"}) == {}
+
+
+def test_the_published_tables_read_the_demo_streams_but_not_the_quota_log():
+    from orchestration.assets.warehouse import DBT_PROJECT, prepare_manifest
+    from orchestration.publish import PUBLISHED_TABLES
+
+    prepare_manifest()
+    streams = published_streams(
+        DBT_PROJECT.manifest_path, [m.split(".")[1] for m in PUBLISHED_TABLES.values()]
+    )
+    assert {"daily_metrics", "period_totals", "ledger_lines", "deals"} <= streams
+    assert "property_quota" not in streams
