@@ -4,7 +4,8 @@
 
 On the landing of benchmarks/generate.py (made first when missing) it measures
 (a) a full build: `scorecard run --full-refresh` (landing kept, warehouse rebuilt), and
-(b) a nightly incremental run that adds one day (`--as-of` the next day),
+(b) a nightly incremental run that adds one day (`--as-of` the next day), and
+(c) the same night run again with nothing new (the lookback re-extracted, the rebuild skipped),
 each with wall time and peak memory (the largest process: the CLI or dbt), split by stage:
 extract (landing steps, incl. the landing gate), staging / metrics / KPI marts (dbt models by
 folder), gate (dbt tests + Great Expectations suites), publish (serving file + HTML page), and
@@ -50,25 +51,39 @@ def measured_run(config: Path, scale: float, args: list[str]) -> dict:
     steps = {name: float(s) for name, s in STEP.findall(result.stderr)}
     peak = int(re.search(r"peak_kib (\d+)", result.stderr).group(1))
     stages = {"extract": sum(v for k, v in steps.items() if k.startswith(("land_", "config__")))}
-    dbt = _dbt_layers(_newest_run(folder))
+    newest = _newest_run(folder)
+    # a run that found nothing new built nothing: no dbt timings
+    dbt = _dbt_layers(newest) if (newest / "dbt_results.json").exists() else {}
     stages.update({name: dbt.get(name, 0.0) for name in LAYERS.values()})
     stages["gate"] = dbt.get("tests", 0.0) + steps.get("warehouse_expectations", 0.0)
     stages["publish"] = steps.get("serving__scorecard", 0.0) + steps.get(
         "serving__scorecard_report", 0.0
     )
     stages["other"] = max(0.0, wall - sum(stages.values()))
-    return {"wall": wall, "peak_mib": peak / 1024, "stages": stages, "steps": steps}
+    up_to_date = (newest / "up_to_date.json").exists()
+    return {
+        "wall": wall,
+        "peak_mib": peak / 1024,
+        "stages": stages,
+        "steps": steps,
+        "up_to_date": up_to_date,
+    }
 
 
-def nightly_run(config: Path, scale: float) -> dict:
-    """The next night's run (one more day), on a copy: the generated workspace stays at the
-    generation date, so every invocation measures the same thing."""
+def nightly_run(config: Path, scale: float) -> tuple[dict, dict]:
+    """The next night's run (one more day), then the same night again with nothing new, on a
+    copy: the generated workspace stays at the generation date, so every invocation measures
+    the same thing."""
     copy = config.parent.with_name(config.parent.name + "_nightly")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(config.parent, copy)
     try:
         day = (AS_OF + timedelta(days=1)).isoformat()
-        return measured_run(copy / config.name, scale, ["--as-of", day])
+        nightly = measured_run(copy / config.name, scale, ["--as-of", day])
+        nothing_new = measured_run(copy / config.name, scale, ["--as-of", day])
+        if not nothing_new["up_to_date"]:
+            print("warning: the second run of the night rebuilt (it should find nothing new)")
+        return nightly, nothing_new
     finally:
         shutil.rmtree(copy, ignore_errors=True)
 
@@ -199,8 +214,9 @@ def main() -> None:
         return
     full = measured_run(config, args.scale, ["--as-of", AS_OF.isoformat(), "--full-refresh"])
     report(f"full build (scale {args.scale:g})", full)
-    nightly = nightly_run(config, args.scale)
+    nightly, nothing_new = nightly_run(config, args.scale)
     report("nightly incremental (one more day)", nightly)
+    report("the same night again, nothing new", nothing_new)
     bare = bare_duckdb(config, args.scale)
     print(f"\nbare DuckDB (compiled models, one connection): {bare:.1f} s")
     print(f"gate share of the full build: {100 * full['stages']['gate'] / full['wall']:.1f} %")
@@ -208,6 +224,8 @@ def main() -> None:
     # is what the warehouse side costs over bare SQL
     build = full["wall"] - full["stages"]["extract"]
     print(f"full build without extract / bare: {build / bare:.2f}")
+    print(f"nightly_s={nightly['wall']:.1f}")
+    print(f"nothing_new_s={nothing_new['wall']:.1f}")
     print(f"ratio_vs_bare={full['wall'] / bare:.2f}")
 
 

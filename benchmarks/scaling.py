@@ -56,7 +56,7 @@ def main() -> None:
         config = folder / "scorecard.yml"
         if not config.exists():
             generate(1, folder, AS_OF, start)
-        run = nightly_run(config, 1)
+        run, _ = nightly_run(config, 1)
         nightly[label] = run["wall"]
         print(f"nightly run with {label} of history (from {start}): {run['wall']:.1f} s")
     print(f"incremental_ratio_2y_vs_1m={nightly['2 years'] / nightly['1 month']:.2f}")
