@@ -164,7 +164,16 @@ def _execute(cfg, *, demo: bool, run_date: date, full_refresh: bool, backfill=No
         )
         raise typer.Exit(1)
     _print_summary(outcome.serving)
-    out.print(f"Scorecard published: {outcome.serving.resolve()}", highlight=False, soft_wrap=True)
+    if outcome.up_to_date:
+        # nothing landed, changed or was re-dated since the last publish (decision 29)
+        out.print(
+            "Up to date: nothing new since the last publish; dbt, the gates and the publish "
+            "were skipped (--full-refresh rebuilds anyway).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    label = "Scorecard (unchanged)" if outcome.up_to_date else "Scorecard published"
+    out.print(f"{label}: {outcome.serving.resolve()}", highlight=False, soft_wrap=True)
     if outcome.scorecard_page:
         out.print(
             f"Scorecard report: {outcome.scorecard_page.resolve()}", highlight=False, soft_wrap=True
@@ -232,7 +241,7 @@ def status(
     for column in ("Started (UTC)", "Outcome", "Duration", "Run id", "Problems"):
         runs.add_column(column)
     for run in info["runs"]:
-        style = "green" if run["outcome"] == "published" else "red"
+        style = "green" if run["outcome"] in ("published", "up to date") else "red"
         runs.add_row(
             run["started_at"][:19].replace("T", " "),
             f"[{style}]{run['outcome']}[/]",

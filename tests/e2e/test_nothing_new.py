@@ -67,7 +67,9 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     # it says where the scorecard is, and exits 0 like a publish
     serving = (demo_copy / SERVING).resolve()
     assert str(serving) in again.stderr.replace("\n", "")
-    assert f"Scorecard published: {serving}" in again.stdout
+    assert "Up to date: nothing new since the last publish" in again.stdout
+    assert f"Scorecard (unchanged): {serving}" in again.stdout
+    assert "Scorecard published" not in again.stdout
     assert f"Scorecard report: {(demo_copy / PAGE).resolve()}" in again.stdout
 
     # a new manual sheet lands new data: rebuilt and published
