@@ -79,3 +79,21 @@ select
     batch_id
 from newest
 {%- endmacro %}
+
+{#-
+  Incremental staging: read only the batches landed after the newest one already staged.
+  Batches are immutable and stamped in landing order, and staging keeps the newest version of
+  each key, so replacing (delete+insert) the keys of the new batches gives what a full rebuild
+  gives. A table staged before it had `extracted_at` is read whole once (its new column is
+  appended). `--full-refresh` rebuilds from all of landing, e.g. after landing files were
+  removed or moved back by hand.
+-#}
+{% macro only_new_batches(stamp='_extracted_at', staged='extracted_at') -%}
+    {%- if is_incremental() -%}
+        {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- if staged in columns %}
+    where {{ stamp }} > (select max({{ staged }}) from {{ this }})
+        or not exists (select 1 from {{ this }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,6 +1,17 @@
 -- One row per GA4 source, property, day (property time zone) and GA4 metric; newest landing wins.
+-- Incremental: only batches landed since the last build are read (macro only_new_batches).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_name', 'property_id', 'metric_date', 'source_metric'],
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with source as (
     select * from {{ source('ga4', 'daily_metrics') }}
+    {{ only_new_batches() }}
 ),
 
 renamed as (

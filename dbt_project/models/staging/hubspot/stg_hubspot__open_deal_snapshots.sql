@@ -1,6 +1,17 @@
 -- One row per extraction day and open deal: the pipeline as it stood at the end of that day.
+-- Incremental: only batches landed since the last build are read (macro only_new_batches).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_name', 'snapshot_date', 'deal_id'],
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with source as (
     select * from {{ source('hubspot', 'open_deal_snapshots') }}
+    {{ only_new_batches() }}
 ),
 
 renamed as (
@@ -26,5 +37,6 @@ select
     deal_id,
     pipeline_id,
     stage_id,
-    amount
+    amount,
+    extracted_at
 from newest
