@@ -301,6 +301,21 @@ def what_changed(config, record: dict | None, inputs: dict, *, cursors: dict) ->
     return None
 
 
+def incremental_basis(record: dict | None, inputs: dict) -> str | None:
+    """None when incremental models may extend the warehouse the recorded publish left (every
+    batch it was built from is still there, unchanged, and the models are the same), else why
+    the warehouse must be rebuilt from all of landing (decision 33)."""
+    if record is None:
+        return "no successful publish is recorded to build on"
+    if record.get("dbt_project") != inputs["dbt_project"]:
+        return "the dbt project changed"
+    now = inputs["landing"]
+    for rel, stamp in record.get("landing", {}).items():
+        if now.get(rel) != stamp:
+            return f"landing batch {rel} was removed or changed"
+    return None
+
+
 def previous_run_ok(config, run_id: str, record: dict) -> bool:
     """The run before this one published the recorded inputs, or found them up to date: a
     failed run in between (even one that failed before its rebuild began) means rebuild."""

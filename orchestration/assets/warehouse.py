@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +87,20 @@ class DbtBuildFailed(RuntimeError):
     pass
 
 
-def up_to_date(config, context, run_options: RunOptions, folder: RunFolder) -> bool:
-    """Whether the published scorecard was built from exactly this run's inputs (landing,
+@dataclass(frozen=True)
+class BuildPlan:
+    skip: bool  # nothing changed since the last publish
+    full_because: str | None = None  # why incremental models cannot extend the warehouse
+
+
+def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> BuildPlan:
+    """Skip when the published scorecard was built from exactly this run's inputs (landing,
     config, dbt project, code, run date) by the last run, so nothing needs rebuilding.
 
     Otherwise the inputs go to the run folder (the page step records them after a successful
-    publish) and the previous record is dropped: a rebuild that fails vouches for nothing.
+    publish) and the previous record is dropped: a rebuild that fails vouches for nothing. The
+    build is incremental only on top of the recorded publish, when none of its batches has
+    changed or gone since; else the warehouse is rebuilt from all of landing.
     """
     run_date = run_options.run_date(config)
     streams = inputs.published_streams(
@@ -109,10 +118,11 @@ def up_to_date(config, context, run_options: RunOptions, folder: RunFolder) -> b
     if reason is None and not inputs.previous_run_ok(config, context.run.run_id, record):
         reason = "the previous run did not finish with a publish"
     if reason is not None:
+        full = inputs.incremental_basis(record, current)
         inputs.forget_record(config)
         folder.write(inputs.INPUTS, {**current, "rebuild_because": reason})
         context.log.info(f"rebuilding: {reason}")
-        return False
+        return BuildPlan(skip=False, full_because=full)
     serving = Path(config.publish.duckdb).resolve()
     folder.write(
         inputs.UP_TO_DATE,
@@ -123,7 +133,7 @@ def up_to_date(config, context, run_options: RunOptions, folder: RunFolder) -> b
         f"scorecard for {run_date} (same landed data, config, dbt project and code), so dbt, "
         f"the gates and the publish are skipped. The published scorecard stays at {serving}"
     )
-    return True
+    return BuildPlan(skip=True)
 
 
 def dbt_results(invocation) -> dict:
@@ -199,7 +209,8 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
     )
     def warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, run_options: RunOptions):
         folder = RunFolder.of(config, context.run.run_id)
-        if up_to_date(config, context, run_options, folder):
+        plan = plan_build(config, context, run_options, folder)
+        if plan.skip:
             # no output: the checks, the publish and the page are skipped, and the run succeeds
             return
         os.environ.update(dbt_environment(config))
@@ -211,7 +222,9 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 store.ensure_schema_file(stream)
         args = ["build", "--exclude-resource-type", "unit_test"]
         with warehouse_lock(config, log=context.log):
-            if run_options.full_refresh:
+            if run_options.full_refresh or plan.full_because:
+                if plan.full_because and not run_options.full_refresh:
+                    context.log.info(f"rebuilding from all of landing: {plan.full_because}")
                 # the warehouse holds nothing landing cannot rebuild: start from an empty file
                 for suffix in ("", ".wal"):
                     Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_local
 from tests.fakes.ga4 import FakeGA4, daily_data
 
 pytestmark = pytest.mark.slow
@@ -103,16 +103,6 @@ def project(tmp_path, httpserver):
     return tmp_path, fake
 
 
-def scorecard(project_dir, as_of):
-    return run_cli(
-        "run",
-        "--as-of",
-        as_of,
-        cwd=project_dir,
-        env={"GA4_E2E_TOKEN": CANARY, "NO_PROXY": "127.0.0.1,localhost"},
-    )
-
-
 def month(serving, kind, key, start="2026-10-01"):
     table, column = ("kpi_values", "kpi_id") if kind == "kpi" else ("metric_values", "metric_id")
     with duckdb.connect(str(serving), read_only=True) as con:
@@ -128,7 +118,7 @@ def test_real_sources_publish_hand_computed_numbers(project):
     serving = root / "data/serving.duckdb"
     fake.fail_next(429, "Exhausted property tokens per hour.", retry_after="1")
 
-    first = scorecard(root, "2026-11-03")
+    first = run_local(root, "2026-11-03", {"GA4_E2E_TOKEN": CANARY})
     assert first.returncode == 0, first.stderr + first.stdout
 
     # October, by hand: sessions 100..130 and 200..230; key events i % 3 per day -> 30 each
@@ -154,7 +144,7 @@ def test_real_sources_publish_hand_computed_numbers(project):
     fake.data["111"][date(2026, 10, 31)]["sessions"] = 1000
     shutil.copy(root / "inbox/dk/posteringer_2026-10.csv", root / "inbox/dk/kopi.csv")
     fake.requests.clear()
-    second = scorecard(root, "2026-11-04")
+    second = run_local(root, "2026-11-04", {"GA4_E2E_TOKEN": CANARY})
     assert second.returncode == 0, second.stderr + second.stdout
     daily = [r for r in fake.requests if r["body"].get("dimensions") == [{"name": "date"}]]
     assert {r["body"]["dateRanges"][0]["startDate"] for r in daily} == {"2026-10-31"}  # lookback
@@ -176,7 +166,7 @@ def test_real_sources_publish_hand_computed_numbers(project):
 def test_a_forbidden_property_fails_the_run_clearly_and_publishes_nothing(project):
     root, fake = project
     fake.forbidden = {"222"}
-    result = scorecard(root, "2026-11-03")
+    result = run_local(root, "2026-11-03", {"GA4_E2E_TOKEN": CANARY})
     assert result.returncode == 1
     text = " ".join(result.stderr.split())
     assert "GA4 refused access to property 222" in text
@@ -203,11 +193,11 @@ def test_a_missing_token_is_a_configuration_error(project):
 )
 def test_a_bad_finance_file_is_quarantined_and_nothing_is_published(project, content, reason):
     root, _ = project
-    assert scorecard(root, "2026-11-03").returncode == 0
+    assert run_local(root, "2026-11-03", {"GA4_E2E_TOKEN": CANARY}).returncode == 0
     serving = root / "data/serving.duckdb"
     before = serving.read_bytes()
     (root / "inbox/dk/bad.csv").write_text(content, encoding="utf-8-sig")
-    result = scorecard(root, "2026-11-04")
+    result = run_local(root, "2026-11-04", {"GA4_E2E_TOKEN": CANARY})
     assert result.returncode == 1
     assert serving.read_bytes() == before
     quarantined = root / "data/landing/_quarantine/ledger/ledger_lines/bad.csv"

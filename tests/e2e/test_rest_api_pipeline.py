@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_local
 from tests.fakes.rest_api import FakeApi
 
 pytestmark = pytest.mark.slow
@@ -132,16 +132,6 @@ def shop(tmp_path, httpserver):
     return tmp_path, api
 
 
-def scorecard(root, as_of):
-    return run_cli(
-        "run",
-        "--as-of",
-        as_of,
-        cwd=root,
-        env={"SHOP_E2E_KEY": KEY, "NO_PROXY": "127.0.0.1,localhost"},
-    )
-
-
 def october(serving, kind: str, key: str) -> float:
     table, column = ("kpi_values", "kpi_id") if kind == "kpi" else ("metric_values", "metric_id")
     with duckdb.connect(str(serving), read_only=True) as con:
@@ -156,7 +146,7 @@ def october(serving, kind: str, key: str) -> float:
 
 def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(shop):
     root, api = shop
-    first = scorecard(root, "2026-11-03")
+    first = run_local(root, "2026-11-03", {"SHOP_E2E_KEY": KEY})
     assert first.returncode == 0, first.stderr + first.stdout
     serving = root / "data/serving.duckdb"
     revenue = sum(10 * d.day + 5 for d in OCTOBER)  # 5115
@@ -190,7 +180,7 @@ def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(sh
         o["updated_at"] = "2026-11-03T12:00:00Z"
     api.collections["v1/subscribers"][30]["count"] = 2000
     api.requests.clear()
-    second = scorecard(root, "2026-11-04")
+    second = run_local(root, "2026-11-04", {"SHOP_E2E_KEY": KEY})
     assert second.returncode == 0, second.stderr + second.stdout
     orders_calls = [r for r in api.requests if r["path"] == "v1/orders"]
     assert orders_calls[0]["args"]["updated_since"] == "2026-10-31"  # 3 Nov - 3 days lookback

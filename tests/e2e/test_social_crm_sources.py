@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_local
 from tests.fakes.hubspot import PIPELINES, FakeHubSpot, stamp
 from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.meta import FakeGraph
@@ -174,12 +174,6 @@ def platforms(tmp_path, httpserver):
     return tmp_path, graph, linkedin, crm
 
 
-def scorecard(root, as_of):
-    return run_cli(
-        "run", "--as-of", as_of, cwd=root, env={**TOKENS, "NO_PROXY": "127.0.0.1,localhost"}
-    )
-
-
 def value(serving, kind, key, grain="month", start="2026-10-01"):
     table, column = ("kpi_values", "kpi_id") if kind == "kpi" else ("metric_values", "metric_id")
     with duckdb.connect(str(serving), read_only=True) as con:
@@ -195,7 +189,7 @@ def test_social_and_crm_sources_publish_hand_computed_kpis(platforms):
     root, graph, _, crm = platforms
     graph.throttle_next = [17]  # Meta throttles once: the connector waits, then goes on
     crm.rate_limited = 1
-    first = scorecard(root, "2026-11-03")
+    first = run_local(root, "2026-11-03", TOKENS)
     assert first.returncode == 0, first.stderr + first.stdout
     serving = root / "data/serving.duckdb"
 
@@ -224,7 +218,7 @@ def test_social_and_crm_sources_publish_hand_computed_kpis(platforms):
     # next night: deal 3's amount was corrected in HubSpot
     crm.objects["deals"]["3"]["amount"] = "25000"
     crm.objects["deals"]["3"]["hs_lastmodifieddate"] = stamp(at(date(2026, 11, 3), 12))
-    second = scorecard(root, "2026-11-04")
+    second = run_local(root, "2026-11-04", TOKENS)
     assert second.returncode == 0, second.stderr + second.stdout
     assert value(serving, "kpi", "won_revenue") == 35000  # overwritten...
     assert value(serving, "kpi", "deals_won") == 2  # ...not duplicated
