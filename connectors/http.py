@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -132,7 +133,10 @@ class HttpClient:
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         absolute = path.startswith(("http://", "https://"))
         url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
-        params = {**self.params, **(kwargs.pop("params", None) or {})}
+        # a next-page URL from the server may carry our query key already: never send it twice
+        present = set(parse_qs(urlsplit(url).query, keep_blank_values=True))
+        fixed = {k: v for k, v in self.params.items() if k not in present}
+        params = {**fixed, **(kwargs.pop("params", None) or {})}
         throttled = 0
         while True:
             try:

@@ -1,9 +1,10 @@
 """`rest_api` — any JSON API as scorecard metrics, configured in scorecard.yml (no Python).
 
 Each endpoint's records are read page by page, and each record becomes one row per mapped
-metric: (endpoint, record key, day, metric id, value). Rows land as-is; staging keeps the newest
-extraction of every record, so a record the API restates (a refunded order, a corrected count)
-replaces its earlier values instead of adding to them. See docs/sources/rest_api.md.
+metric: (endpoint, record key, day, metric id, value). Rows land as-is; `int_metrics__rest_api`
+keeps only the newest extraction of every record, so a record the API restates (a refunded
+order, a corrected count) replaces its earlier values instead of adding to them. See
+docs/sources/rest_api.md and decision 31.
 """
 
 from __future__ import annotations

@@ -103,3 +103,17 @@ def test_redaction_covers_bearer_headers_and_remembered_values():
     remember("s3cr3t-value-xyz")
     text = redact("Authorization: Bearer abcdefghijklmnop and s3cr3t-value-xyz")
     assert "abcdefghijklmnop" not in text and "s3cr3t-value-xyz" not in text
+
+
+def test_a_next_page_url_that_carries_the_query_key_gets_it_once(httpserver):
+    seen = []
+
+    def handler(request):
+        seen.append(request.args.getlist("api_key"))
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/items").respond_with_handler(handler)
+    client = HttpClient("t", httpserver.url_for("/"), params={"api_key": "k-123456"})
+    client.get_json("items")
+    client.get_json(httpserver.url_for("/items") + "?api_key=k-123456&page=2")
+    assert seen == [["k-123456"], ["k-123456"]]
