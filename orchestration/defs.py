@@ -8,8 +8,9 @@ from orchestration.assets.audit import build_audit_checks
 from orchestration.assets.catalog import build_catalog_asset
 from orchestration.assets.landing import build_landing_assets
 from orchestration.assets.serving import build_publish_asset, build_report_asset
-from orchestration.assets.warehouse import build_dbt_assets, dbt_resource
+from orchestration.assets.warehouse import build_dbt_assets
 from orchestration.config import ScorecardConfig, find_config, load_config
+from orchestration.dbt_cli import dbt_resource
 from orchestration.progress import progress_logger
 from orchestration.run_context import RunOptions
 from orchestration.sensors import build_failure_alert, build_inbox_sensor

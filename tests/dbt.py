@@ -11,7 +11,7 @@ import duckdb
 
 from connectors import registry
 from connectors.landing import LandingStore
-from orchestration.assets.warehouse import DBT_EXECUTABLE
+from orchestration.dbt_cli import DBT_EXECUTABLE
 from orchestration.project import DBT_PROJECT_DIR
 
 

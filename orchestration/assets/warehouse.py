@@ -7,8 +7,6 @@ lineage one graph from extraction to publish.
 """
 
 import os
-import shutil
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,20 +26,13 @@ from connectors.landing import LandingStore
 from orchestration import inputs
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
+from orchestration.dbt_cli import DBT_PROJECT, dbt_resource, run_target
 from orchestration.progress import NOTICE
 from orchestration.project import DBT_PROJECT_DIR
 from orchestration.publish import PUBLISHED_TABLES
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 CONFIG_SOURCE = "scorecard_config"
-DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# the dbt installed beside this Python (a virtualenv need not be activated to run the CLI)
-_BESIDE = Path(sys.executable).parent / "dbt"
-DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 
 
 def warehouse_key(model: str) -> dg.AssetKey:
@@ -157,17 +148,6 @@ def dbt_results(invocation) -> dict:
     }
 
 
-def _keep_partial_parse(invocation) -> None:
-    """Keep this run's parse state for the next run: with the same config (profile and paths)
-    dbt then re-parses only what changed instead of the whole project."""
-    produced = Path(invocation.target_path) / "partial_parse.msgpack"
-    if produced.exists():
-        target = Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path / "partial_parse.msgpack"
-        tmp = target.with_name(f".partial_parse.{os.getpid()}.tmp")
-        shutil.copyfile(produced, tmp)
-        os.replace(tmp, target)
-
-
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """Parse the dbt project when the manifest is missing or older than any project file."""
     manifest = Path(project.manifest_path)
@@ -213,7 +193,8 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
         if plan.skip:
             # no output: the checks, the publish and the page are skipped, and the run succeeds
             return
-        os.environ.update(dbt_environment(config))
+        environment = dbt_environment(config)
+        os.environ.update(environment)
         # every stream of every connector type has its typed, empty schema file, so staging
         # of a type no source is configured for builds as an empty table
         store = LandingStore(config.paths.landing)
@@ -229,9 +210,10 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 for suffix in ("", ".wal"):
                     Path(f"{config.paths.warehouse}{suffix}").unlink(missing_ok=True)
                 args.append("--full-refresh")
-            invocation = dbt.cli(args, context=context, raise_on_error=False)
+            invocation = dbt.cli(
+                args, context=context, raise_on_error=False, target_path=run_target(environment)
+            )
             yield from invocation.stream()
-        _keep_partial_parse(invocation)
         # dbt's own tests and contracts belong in the run's data-quality report
         folder.write("dbt_results", dbt_results(invocation))
         folder.data_quality_report(run_options.run_date(config))

@@ -9,12 +9,14 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from orchestration.project import DBT_PROJECT_DIR
 from tests.conftest import AS_OF, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 WAREHOUSE = "data/demo/warehouse.duckdb"
 SERVING = "data/demo/serving.duckdb"
 INCREMENTAL = ("stg_ga4__daily_metrics", "stg_hubspot__open_deal_snapshots")
+LOGS = "data/demo/artifacts/logs"
 
 
 def staged(root) -> dict[str, list[tuple]]:
@@ -56,6 +58,10 @@ def ghosts(root, action: str) -> int:
         ).fetchone()[0]
 
 
+def newest_log(root) -> str:
+    return max((root / LOGS).glob("run-*.log"), key=lambda p: p.stat().st_mtime).read_text()
+
+
 def test_the_next_night_builds_incrementally_and_matches_a_full_rebuild(demo_copy):
     before = {m: newest_stamp(demo_copy, m) for m in INCREMENTAL}
     assert ghosts(demo_copy, "add") == 1
@@ -69,8 +75,15 @@ def test_the_next_night_builds_incrementally_and_matches_a_full_rebuild(demo_cop
     assert ghosts(demo_copy, "remove") == 0
     incremental, published = staged(demo_copy), published_tables(demo_copy / SERVING)
 
+    invocation_folders = set((DBT_PROJECT_DIR / "target").glob("dbt_build-*"))
     rebuilt = run_cli("run", "--demo", "--full-refresh", "--as-of", night, cwd=demo_copy)
     assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    # dbt reused the parse state the night's build left for this warehouse (no full parse),
+    # and left no folder of its own behind in the project's target (7 MB a night, never removed)
+    dbt_log = newest_log(demo_copy)
+    assert "Running with dbt=" in dbt_log
+    assert "Unable to do partial parsing" not in dbt_log
+    assert set((DBT_PROJECT_DIR / "target").glob("dbt_build-*")) == invocation_folders
     full = staged(demo_copy)
     for model in INCREMENTAL:
         assert len(incremental[model]) == len(full[model]) > 0, model

@@ -1,0 +1,66 @@
+"""How the pipeline invokes dbt: dagster-dbt's CLI resource without the start-up work a run
+does not need, and one dbt target folder per warehouse instead of one per invocation.
+
+Measured at S = 100 (docs/benchmarks.md, "dbt start-up"): before every invocation dagster-dbt
+runs `dbt --version` in a new process (≈ 2 s) and builds a dbt adapter in this process
+(≈ 1.4 s of CPU) for warehouse metadata we never fetch; and a fresh target folder per invocation
+(7 MB each, never removed) meant dbt re-parsed the whole project whenever the previous run was
+made with another scorecard.yml, because the warehouse path is part of dbt's profile hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
+
+from orchestration.project import DBT_PROJECT_DIR
+
+# the dbt installed beside this Python (a virtualenv need not be activated to run the CLI)
+_BESIDE = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# dbt writes here what a run leaves behind: manifest, run results, compiled SQL, parse state
+RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
+
+
+class ScorecardDbtCli(DbtCliResource):
+    """`DbtCliResource` for the dbt-core installed beside this Python."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt asks the executable because it may be dbt Fusion; ours is dbt-core's own
+        # entry point, so its version is the installed package's, without a process start-up
+        if self.dbt_executable == str(_BESIDE):
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
+        # the adapter serves dagster-dbt's fetch_row_counts / fetch_column_metadata, which the
+        # pipeline does not use; without it dagster-dbt runs dbt exactly the same way
+        return None
+
+
+def dbt_resource() -> ScorecardDbtCli:
+    return ScorecardDbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+
+
+def run_target(environment: Mapping[str, str]) -> Path:
+    """The target folder for builds with this dbt environment (warehouse, landing, config
+    paths), reused run after run: dbt keeps its parse state there, so a night re-parses only
+    what changed even when other scorecards were built in between. A build holds the
+    warehouse lock, so two invocations never share a folder at the same time."""
+    key = "\n".join(f"{k}={environment[k]}" for k in sorted(environment))
+    folder = RUN_TARGETS / hashlib.sha256(key.encode()).hexdigest()[:12]
+    folder.mkdir(parents=True, exist_ok=True)
+    # results of the previous build must never pass for this one's (dbt may stop before
+    # writing its own, e.g. on a broken profile)
+    (folder / "run_results.json").unlink(missing_ok=True)
+    return folder
