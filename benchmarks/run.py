@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -56,6 +56,7 @@ def measured_run(config: Path, scale: float, args: list[str]) -> dict:
     dbt = _dbt_layers(newest) if (newest / "dbt_results.json").exists() else {}
     stages.update({name: dbt.get(name, 0.0) for name in LAYERS.values()})
     stages["gate"] = dbt.get("tests", 0.0) + steps.get("warehouse_expectations", 0.0)
+    gate_summed = dbt.get("tests_summed", 0.0) + steps.get("warehouse_expectations", 0.0)
     stages["publish"] = steps.get("serving__scorecard", 0.0) + steps.get(
         "serving__scorecard_report", 0.0
     )
@@ -67,6 +68,7 @@ def measured_run(config: Path, scale: float, args: list[str]) -> dict:
         "stages": stages,
         "steps": steps,
         "up_to_date": up_to_date,
+        "gate_summed": gate_summed,
     }
 
 
@@ -94,10 +96,13 @@ def _newest_run(folder: Path) -> Path:
 
 
 def _dbt_layers(run: Path) -> dict[str, float]:
-    """Seconds per layer from dbt's own timings of the run (run_results.json)."""
+    """Wall seconds per layer from dbt's own timings of the run: dbt runs two nodes at a time,
+    so a layer's time is the union of its nodes' running intervals, not the sum of their
+    durations (the sum overstates a layer by up to 2x; both are printed for tests)."""
     results = json.loads((run / "dbt_results.json").read_text())["results"]
     manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"]
-    out: dict[str, float] = {}
+    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    summed: dict[str, float] = {}
     for r in results:
         node = manifest.get(r["unique_id"], {})
         if node.get("resource_type") == "test":
@@ -105,8 +110,30 @@ def _dbt_layers(run: Path) -> dict[str, float]:
         else:
             folder = (node.get("fqn") or ["", "other"])[1]
             layer = LAYERS.get(folder, folder)
-        out[layer] = out.get(layer, 0.0) + (r.get("execution_time") or 0.0)
+        summed[layer] = summed.get(layer, 0.0) + (r.get("execution_time") or 0.0)
+        if r.get("started_at") and r.get("completed_at"):
+            span = (_instant(r["started_at"]), _instant(r["completed_at"]))
+            spans.setdefault(layer, []).append(span)
+    out = {layer: _union(s) for layer, s in spans.items()} if spans else dict(summed)
+    out["tests_summed"] = summed.get("tests", 0.0)
     return out
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _union(spans: list[tuple[datetime, datetime]]) -> float:
+    """Seconds covered by at least one of the intervals."""
+    total, end = 0.0, None
+    for start, stop in sorted(spans):
+        if end is None or start > end:
+            total += (stop - start).total_seconds()
+            end = stop
+        elif stop > end:
+            total += (stop - end).total_seconds()
+            end = stop
+    return total
 
 
 def bare_duckdb(config: Path, scale: float) -> float:
@@ -197,6 +224,7 @@ def report(name: str, run: dict) -> None:
     for stage, seconds in run["stages"].items():
         share = 100 * seconds / run["wall"] if run["wall"] else 0
         print(f"  {stage:12s} {seconds:8.1f} s  {share:5.1f} %")
+    print("  steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in run["steps"].items()))
 
 
 def main() -> None:
@@ -220,6 +248,10 @@ def main() -> None:
     bare = bare_duckdb(config, args.scale)
     print(f"\nbare DuckDB (compiled models, one connection): {bare:.1f} s")
     print(f"gate share of the full build: {100 * full['stages']['gate'] / full['wall']:.1f} %")
+    print(
+        "gate share with dbt's test durations summed (the measure before wall-clock spans):"
+        f" {100 * full['gate_summed'] / full['wall']:.1f} %"
+    )
     # the demo connectors generate their data while "extracting"; without that step the ratio
     # is what the warehouse side costs over bare SQL
     build = full["wall"] - full["stages"]["extract"]

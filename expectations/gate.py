@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -170,6 +172,23 @@ def describe_report(report: dict) -> list[str]:
                 f"suite {f['suite']}: {o['expectation']}{on}{raised}{count}{observed}{examples}"
             )
     return lines
+
+
+def import_in_background() -> None:
+    """Start importing Great Expectations (2-4 s, mostly single-threaded) on a thread, for a
+    step that will validate later: dbt spends its first seconds starting up and parsing on one
+    core. An import that is under way when the gate needs it is simply waited for (Python's
+    import lock); an import that failed is raised again by the gate's own import."""
+    if "great_expectations" not in sys.modules:
+        threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
+
+
+def _import_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    try:
+        import great_expectations.expectations  # noqa: F401
+    except Exception:  # reported where the gate imports it
+        log.debug("background import of great_expectations failed", exc_info=True)
 
 
 @functools.cache

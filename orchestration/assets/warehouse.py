@@ -23,6 +23,7 @@ from dagster_dbt import (
 
 from connectors import connector_for, registry
 from connectors.landing import LandingStore
+from expectations import gate
 from orchestration import inputs
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
@@ -142,10 +143,19 @@ def dbt_results(invocation) -> dict:
                 "failures": r.get("failures"),
                 # seconds: the run report and benchmarks/run.py split the build by layer
                 "execution_time": r.get("execution_time"),
+                # when the node ran (dbt runs two at a time: times overlap)
+                **_span(r.get("timing") or []),
             }
             for r in results
         ]
     }
+
+
+def _span(timing: list[dict]) -> dict:
+    """From the start of a node's compile to the end of its execution (UTC, ISO)."""
+    starts = [t["started_at"] for t in timing if t.get("started_at")]
+    ends = [t["completed_at"] for t in timing if t.get("completed_at")]
+    return {"started_at": min(starts), "completed_at": max(ends)} if starts and ends else {}
 
 
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
@@ -193,6 +203,8 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
         if plan.skip:
             # no output: the checks, the publish and the page are skipped, and the run succeeds
             return
+        # the warehouse gate validates with Great Expectations right after dbt
+        gate.import_in_background()
         environment = dbt_environment(config)
         os.environ.update(environment)
         # every stream of every connector type has its typed, empty schema file, so staging

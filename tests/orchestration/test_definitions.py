@@ -85,7 +85,7 @@ def test_checks_guard_landing_and_marts(defs):
     assert (key("warehouse", "fct_kpi_values"), "gx_marts_kpi_values") in checks
     assert (key("warehouse", "fct_kpi_latest"), "gx_marts_latest_month_coverage") in checks
     assert any(
-        name.startswith("unique_combination_fct_kpi_values") for _, name in checks
+        name.startswith("primary_key_fct_kpi_values") for _, name in checks
     )  # dbt tests
 
 
