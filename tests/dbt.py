@@ -38,19 +38,23 @@ def dbt(*args: str, env: dict, target_path: Path | None = None) -> subprocess.Co
 def build_staging(landing: Path, workdir: Path, *models: str) -> duckdb.DuckDBPyConnection:
     """`dbt build` of the given models (and their tests) on what `landing` holds; returns a
     read-only connection to the warehouse they were built in."""
+    result = build(landing, workdir, *models)
+    assert result.returncode == 0, result.stdout[-3000:]
+    return duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True)
+
+
+def build(landing: Path, workdir: Path, *models: str) -> subprocess.CompletedProcess:
+    """`dbt build --select models` on `landing`, into `workdir`'s warehouse (check the result)."""
     store = LandingStore(landing)
     for connector in registry().values():
         for stream in connector.streams:
             store.ensure_schema_file(stream)
-    warehouse = workdir / "warehouse.duckdb"
     env = {
         **os.environ,
-        "SCORECARD_WAREHOUSE": str(warehouse),
+        "SCORECARD_WAREHOUSE": str(workdir / "warehouse.duckdb"),
         "SCORECARD_LANDING_DIR": str(landing),
         "SCORECARD_CONFIG_DIR": str(workdir / "config"),
         "DBT_LOG_PATH": str(workdir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    result = dbt("build", "--select", *models, env=env, target_path=workdir / "dbt_target")
-    assert result.returncode == 0, result.stdout[-3000:]
-    return duckdb.connect(str(warehouse), read_only=True)
+    return dbt("build", "--select", *models, env=env, target_path=workdir / "dbt_target")

@@ -84,9 +84,7 @@ def test_checks_guard_landing_and_marts(defs):
     assert (key("landing", "website", "daily_metrics"), "raw_expectations") in checks
     assert (key("warehouse", "fct_kpi_values"), "gx_marts_kpi_values") in checks
     assert (key("warehouse", "fct_kpi_latest"), "gx_marts_latest_month_coverage") in checks
-    assert any(
-        name.startswith("primary_key_fct_kpi_values") for _, name in checks
-    )  # dbt tests
+    assert any(name.startswith("primary_key_fct_kpi_values") for _, name in checks)  # dbt tests
 
 
 def test_job_schedule_and_one_writer_pool(defs):
