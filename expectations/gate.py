@@ -184,18 +184,24 @@ def import_in_background() -> None:
 
 
 def _import_gx() -> None:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     try:
-        import great_expectations.expectations  # noqa: F401
+        _gx()
     except Exception:  # reported where the gate imports it
         log.debug("background import of great_expectations failed", exc_info=True)
 
 
-@functools.cache
-def _context():
+def _gx():
+    """Great Expectations with its expectations, analytics off (never any network call)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
+    import great_expectations.expectations  # what every suite builds
 
+    return gx
+
+
+@functools.cache
+def _context():
+    gx = _gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     return context, context.data_sources.add_pandas("scorecard")

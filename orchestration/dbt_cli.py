@@ -1,11 +1,12 @@
 """How the pipeline invokes dbt: dagster-dbt's CLI resource without the start-up work a run
 does not need, and one dbt target folder per warehouse instead of one per invocation.
 
-Measured at S = 100 (docs/benchmarks.md, "dbt start-up"): before every invocation dagster-dbt
-runs `dbt --version` in a new process (≈ 2 s) and builds a dbt adapter in this process
-(≈ 1.4 s of CPU) for warehouse metadata we never fetch; and a fresh target folder per invocation
-(7 MB each, never removed) meant dbt re-parsed the whole project whenever the previous run was
-made with another scorecard.yml, because the warehouse path is part of dbt's profile hash.
+Measured at S = 100 (docs/benchmarks.md, "Start-up work, one key test per model, ..."):
+before every invocation dagster-dbt runs `dbt --version` in a new process (≈ 2 s) and builds a
+dbt adapter in this process (≈ 1.4 s of CPU) for warehouse metadata we never fetch; and a fresh
+target folder per invocation (7 MB each, never removed) meant dbt re-parsed the whole project
+whenever the previous run was made with another scorecard.yml, because the warehouse path is
+part of dbt's profile hash.
 """
 
 from __future__ import annotations
