@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
+
 from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
 from connectors.demo.seasonal import level, rng, volume_scale
 
@@ -44,9 +46,15 @@ class Deal:
     won: bool
 
 
-def _at(day: date, g, hour_lo: int = 8, hour_hi: int = 17) -> datetime:
-    seconds = int(g.integers(hour_lo * 3600, hour_hi * 3600))
-    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(seconds=seconds)
+# Deals close at most this long after they open (stalled deals: 150 days plus a capped
+# cycle), so a night needs only the deals created this far back, however long the history.
+MAX_CYCLE_DAYS = 360
+LONGEST_DEAL_DAYS = 150 + MAX_CYCLE_DAYS + 1
+
+
+def _times(day: date, seconds) -> list[datetime]:
+    midnight = datetime.combine(day, time(), tzinfo=UTC)
+    return [midnight + timedelta(seconds=int(s)) for s in seconds]
 
 
 def leads_on(day: date) -> int:
@@ -59,27 +67,26 @@ def leads_on(day: date) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def deals_created_on(day: date) -> tuple[Deal, ...]:
+    # one draw of each attribute for the whole day: a night walks many days of deals
     g = rng("crm:deals", day)
-    deals = []
-    for i in range(int(g.poisson(leads_on(day) * 0.12))):
-        pipeline = "7613042" if g.random() < 0.2 else "default"
-        created = _at(day, g)
-        roll = g.random()
-        won = roll < 0.33
-        stalled = roll > 0.88  # long-running deals keep the pipeline value up
-        cycle = g.gamma(4.0, 9.0) + (150 if stalled else 0)
-        amount = float(round(g.lognormal(10.6, 0.5), -2))  # ~ 40k DKK median
-        deals.append(
-            Deal(
-                deal_id=f"{day:%Y%m%d}{i:03d}",
-                pipeline_id=pipeline,
-                amount=amount,
-                created_at=created,
-                closes_at=created + timedelta(days=float(cycle)),
-                won=won,
-            )
+    n = int(g.poisson(leads_on(day) * 0.12))
+    partner = g.random(n) < 0.2
+    created = _times(day, g.integers(8 * 3600, 17 * 3600, size=n))
+    roll = g.random(n)
+    stalled = roll > 0.88  # long-running deals keep the pipeline value up
+    cycle = np.minimum(g.gamma(4.0, 9.0, size=n), MAX_CYCLE_DAYS) + np.where(stalled, 150, 0)
+    amount = np.round(g.lognormal(10.6, 0.5, size=n), -2)  # ~ 40k DKK median
+    return tuple(
+        Deal(
+            deal_id=f"{day:%Y%m%d}{i:03d}",
+            pipeline_id="7613042" if partner[i] else "default",
+            amount=float(amount[i]),
+            created_at=created[i],
+            closes_at=created[i] + timedelta(days=float(cycle[i])),
+            won=bool(roll[i] < 0.33),
         )
-    return tuple(deals)
+        for i in range(n)
+    )
 
 
 def _stage_at(deal: Deal, day: date) -> str:
@@ -110,24 +117,26 @@ def hubspot_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Bat
     if window.start > last_day:
         return
     window = Window(window.start, last_day)
-    history = list(Window(config.start_date, last_day).days())
+    # the deals a window can see: created before it ends, and not closed before it starts
+    history = list(
+        Window(max(config.start_date, window.start - timedelta(LONGEST_DEAL_DAYS)), last_day).days()
+    )
     if stream.name == "deal_pipelines":
         cols = ("pipeline_id", "pipeline_label", "stage_id", "stage_label", "is_closed", "is_won")
         rows = [dict(zip(cols, r, strict=True)) for r in PIPELINES]
     elif stream.name == "contacts":
         rows = []
         for day in window.days():
-            g = rng("crm:contacts", day)
-            for i in range(leads_on(day)):
-                created = _at(day, g, 0, 24)
-                rows.append(
-                    {
-                        "contact_id": f"c{day:%Y%m%d}{i:03d}",
-                        "lifecycle_stage": "lead",
-                        "created_at": created,
-                        "modified_at": created,
-                    }
-                )
+            seconds = rng("crm:contacts", day).integers(0, 24 * 3600, size=leads_on(day))
+            rows.extend(
+                {
+                    "contact_id": f"c{day:%Y%m%d}{i:03d}",
+                    "lifecycle_stage": "lead",
+                    "created_at": created,
+                    "modified_at": created,
+                }
+                for i, created in enumerate(_times(day, seconds))
+            )
     elif stream.name == "deals":
         # as the search API does: every deal modified within the window, in its current state
         rows = [
