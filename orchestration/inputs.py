@@ -224,6 +224,8 @@ def current_inputs(config, *, run_date: date, streams: set[str] | None) -> dict:
     return {
         "run_date": run_date.isoformat(),
         "config": config_hash(config),
+        # staged local dates depend on it: incremental models cannot carry them across a change
+        "timezone": config.timezone,
         "dbt_project": dbt_project_hash(),
         "code": code_version(),
         "streams": None if streams is None else sorted(streams),
@@ -309,6 +311,9 @@ def incremental_basis(record: dict | None, inputs: dict) -> str | None:
         return "no successful publish is recorded to build on"
     if record.get("dbt_project") != inputs["dbt_project"]:
         return "the dbt project changed"
+    if record.get("timezone") != inputs.get("timezone"):
+        # incremental CRM staging keeps the local dates it computed when each row was staged
+        return "the business time zone changed"
     now = inputs["landing"]
     for rel, stamp in record.get("landing", {}).items():
         if now.get(rel) != stamp:

@@ -1,6 +1,6 @@
-"""Incremental staging (GA4 daily metrics, HubSpot open-deal snapshots) gives exactly what a
-full rebuild from all of landing gives: the next night's run reads only its new batches, and a
-`--full-refresh` of the same night publishes the same scorecard."""
+"""Incremental staging (GA4 daily metrics, HubSpot contacts, deals and open-deal snapshots)
+gives exactly what a full rebuild from all of landing gives: the next night's run reads only
+its new batches, and a `--full-refresh` of the same night publishes the same scorecard."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from tests.conftest import AS_OF, published_tables, run_cli
 pytestmark = pytest.mark.slow
 WAREHOUSE = "data/demo/warehouse.duckdb"
 SERVING = "data/demo/serving.duckdb"
-INCREMENTAL = ("stg_ga4__daily_metrics", "stg_hubspot__open_deal_snapshots")
+INCREMENTAL = (
+    "stg_ga4__daily_metrics",
+    "stg_hubspot__contacts",
+    "stg_hubspot__deals",
+    "stg_hubspot__open_deal_snapshots",
+)
 LOGS = "data/demo/artifacts/logs"
 
 

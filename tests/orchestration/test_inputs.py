@@ -101,11 +101,17 @@ def test_the_published_tables_read_the_demo_streams_but_not_the_quota_log():
 def test_incremental_builds_only_on_an_intact_recorded_publish():
     from orchestration.inputs import incremental_basis
 
-    now = {"dbt_project": "p1", "landing": {"a/s/1.parquet": [10, 1], "a/s/2.parquet": [5, 2]}}
-    record = {"dbt_project": "p1", "landing": {"a/s/1.parquet": [10, 1]}}
+    now = {
+        "dbt_project": "p1",
+        "timezone": "Europe/Copenhagen",
+        "landing": {"a/s/1.parquet": [10, 1], "a/s/2.parquet": [5, 2]},
+    }
+    record = {**now, "landing": {"a/s/1.parquet": [10, 1]}}
     assert incremental_basis(record, now) is None  # a new batch on top: incremental
     assert incremental_basis(None, now) == "no successful publish is recorded to build on"
     assert incremental_basis({**record, "dbt_project": "p0"}, now) == "the dbt project changed"
+    moved = {**record, "timezone": "UTC"}
+    assert incremental_basis(moved, now) == "the business time zone changed"
     changed = {**record, "landing": {"a/s/1.parquet": [10, 0]}}
     assert incremental_basis(changed, now) == "landing batch a/s/1.parquet was removed or changed"
     gone = {**record, "landing": {"a/s/0.parquet": [1, 1], **record["landing"]}}

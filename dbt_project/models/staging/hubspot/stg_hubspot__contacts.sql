@@ -1,6 +1,18 @@
 -- One row per contact (newest landed version). Landing holds no personal data by design.
+-- Incremental: only batches landed since the last build are read (macro only_new_batches);
+-- a change of the reporting time zone rebuilds it from all of landing (decision 37).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_name', 'contact_id'],
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with source as (
     select * from {{ source('hubspot', 'contacts') }}
+    {{ only_new_batches() }}
 ),
 
 run_context as (

@@ -1,6 +1,18 @@
 -- One row per deal (newest landed version), with dates in the business time zone.
+-- Incremental: only batches landed since the last build are read (macro only_new_batches);
+-- a change of the reporting time zone rebuilds it from all of landing (decision 37).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['source_name', 'deal_id'],
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with source as (
     select * from {{ source('hubspot', 'deals') }}
+    {{ only_new_batches() }}
 ),
 
 run_context as (
