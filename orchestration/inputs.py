@@ -85,7 +85,9 @@ def repeats(path: Path, before: Path) -> bool:
     run extracted from the previous run's end, a second run that night from its own lookback):
     every row it holds is a row of `before`. Row order does not matter."""
     mine, theirs = batch_window(path), batch_window(before)
-    if mine is None or theirs is None:
+    # the windows alone decide most cases: never read a batch that cannot be repeated (the
+    # first night after a backfill would read the whole backfill batch)
+    if mine is None or theirs is None or not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
         return False
     try:
         rows, earlier = _rows(path), _rows(before)
@@ -93,8 +95,6 @@ def repeats(path: Path, before: Path) -> bool:
             return False
         if mine == theirs:
             return rows.num_rows == earlier.num_rows and _sorted(rows).equals(_sorted(earlier))
-        if not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
-            return False
         return set(_tuples(rows)) <= set(_tuples(earlier))
     except Exception:  # unreadable, unsortable or differently typed: not a repeat
         return False
