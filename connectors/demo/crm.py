@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,14 +36,18 @@ def _stages(pipeline: str) -> tuple[list[str], str, str]:
     return open_, won, lost
 
 
-@dataclass(frozen=True)
-class Deal:
+class Deal(NamedTuple):
     deal_id: str
     pipeline_id: str
     amount: float
     created_at: datetime
     closes_at: datetime
     won: bool
+
+    def modified_on(self, as_of: date) -> date:
+        """The day HubSpot last changed it, seen on `as_of`: its close, else its creation."""
+        closes_on = self.closes_at.date()
+        return closes_on if closes_on <= as_of else self.created_at.date()
 
 
 # Deals close at most this long after they open (stalled deals: 150 days plus a capped
@@ -140,12 +144,10 @@ def hubspot_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Bat
     elif stream.name == "deals":
         # as the search API does: every deal modified within the window, in its current state
         rows = [
-            row
+            _deal_row(deal, last_day)
             for day in history
             for deal in deals_created_on(day)
-            if window.start
-            <= (row := _deal_row(deal, last_day))["modified_at"].date()
-            <= window.end
+            if window.start <= deal.modified_on(last_day) <= window.end
         ]
     else:  # open_deal_snapshots: the open deals as they stood at the end of each day
         rows = [
@@ -158,6 +160,7 @@ def hubspot_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Bat
             }
             for day in history
             for deal in deals_created_on(day)
+            if deal.closes_at.date() > window.start  # still open on a day of the window
             for snap in Window(
                 max(deal.created_at.date(), window.start),
                 min(deal.closes_at.date() - timedelta(days=1), window.end),
