@@ -1,7 +1,7 @@
 """How cost grows: the full build at S = 1, 10, 100 with the fitted exponent, and the nightly
 incremental run with 1 month against 2 years of history.
 
-    .venv/bin/python benchmarks/scaling.py [--scales 1 10 100] [--history-scale 100]
+    .venv/bin/python benchmarks/scaling.py [--scales 1 10 100] [--history-scale 100] [--repeat 5]
 
 Cost exponent b fits wall = a · S^b by least squares on the logs (b = 1: linear). The history
 comparison generates two workspaces at scale `--history-scale` (1 unless given) whose sources
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,9 @@ def main() -> None:
     parser.add_argument(
         "--history-scale", type=float, default=1, help="Scale of the 1 month / 2 years pair."
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="Nightly pairs to run (the ratio of medians)."
+    )
     args = parser.parse_args()
     points = []
     for scale in args.scales:
@@ -50,25 +54,34 @@ def main() -> None:
         print(f"scale {scale:g}: full build {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB")
     if len(points) > 1:
         print(f"cost_exponent={fitted_exponent(points):.2f}")
-    nightly = {}
     # histories start on the 1st: the demo ledger exports whole months, and a month that began
     # before a source's start date is (rightly) refused by the landing gate
     month = AS_OF.replace(day=1)
     one_month = (month - timedelta(days=1)).replace(day=1)
+    scale = args.history_scale
+    configs = {}
     for label, start in (("1 month", one_month), ("2 years", month.replace(year=month.year - 2))):
-        scale = args.history_scale
         suffix = "" if scale == 1 else f"_s{scale:g}"  # S = 1 keeps its earlier folder names
         folder = workspace(scale).with_name(f"history_from_{start}{suffix}")
         config = folder / "scorecard.yml"
         if not config.exists():
             generate(scale, folder, AS_OF, start)
-        run, _ = nightly_run(config, scale)
-        nightly[label] = run["wall"]
-        print(
-            f"nightly run with {label} of history (from {start}, scale {scale:g}):"
-            f" {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB"
-        )
-    print(f"incremental_ratio_2y_vs_1m={nightly['2 years'] / nightly['1 month']:.2f}")
+        configs[label] = (start, config)
+    # a nightly run varies by a second or two from run to run: pairs alternate, medians count
+    nightly: dict[str, list[float]] = {label: [] for label in configs}
+    for _ in range(args.repeat):
+        for label, (start, config) in configs.items():
+            run, _ = nightly_run(config, scale)
+            nightly[label].append(run["wall"])
+            print(
+                f"nightly run with {label} of history (from {start}, scale {scale:g}):"
+                f" {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB"
+            )
+    ratio = statistics.median(nightly["2 years"]) / statistics.median(nightly["1 month"])
+    if args.repeat > 1:
+        ratios = [y / m for m, y in zip(nightly["1 month"], nightly["2 years"], strict=True)]
+        print("pairs: " + ", ".join(f"{r:.2f}" for r in ratios))
+    print(f"incremental_ratio_2y_vs_1m={ratio:.2f}")
 
 
 if __name__ == "__main__":
