@@ -61,21 +61,13 @@ def batch_window(path: Path) -> tuple[str, str] | None:
     return bounds[0], bounds[1]
 
 
-def _rows(path: Path):
-    """A batch's rows without its load stamps and window (compared separately)."""
+def _data_schema(path: Path):
+    """A batch's schema without its load stamps and window (those are compared separately)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    keep = [n for n in table.column_names if n not in (*LOAD_STAMP, *WINDOW)]
-    return table.select(keep).replace_schema_metadata(None)
-
-
-def _tuples(table):
-    return zip(*(column.to_pylist() for column in table.columns), strict=True)
-
-
-def _sorted(table):
-    return table.sort_by([(n, "ascending") for n in table.column_names]).combine_chunks()
+    schema = pq.read_schema(path).remove_metadata()
+    return pa.schema([f for f in schema if f.name not in (*LOAD_STAMP, *WINDOW)])
 
 
 def repeats(path: Path, before: Path) -> bool:
@@ -83,20 +75,34 @@ def repeats(path: Path, before: Path) -> bool:
 
     Same window: exactly the same rows. A shorter window ending on the same day (the night's
     run extracted from the previous run's end, a second run that night from its own lookback):
-    every row it holds is a row of `before`. Row order does not matter."""
+    every row it holds is a row of `before`. Row order does not matter. DuckDB compares the
+    files, because `before` may be a backfill of millions of rows (a set of Python tuples took
+    39 s and 5 GB for 6.5 million); set operations treat NULLs as equal, as rows should."""
     mine, theirs = batch_window(path), batch_window(before)
-    # the windows alone decide most cases: never read a batch that cannot be repeated (the
-    # first night after a backfill would read the whole backfill batch)
+    # the windows alone decide most cases: never read a batch that cannot be repeated
     if mine is None or theirs is None or not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
         return False
+    import duckdb
+    import pyarrow.parquet as pq
+
     try:
-        rows, earlier = _rows(path), _rows(before)
-        if rows.num_rows == 0 or rows.schema != earlier.schema:
+        schema = _data_schema(path)
+        rows, earlier = (pq.ParquetFile(p).metadata.num_rows for p in (path, before))
+        if not schema.names or schema != _data_schema(before) or rows == 0:
             return False
-        if mine == theirs:
-            return rows.num_rows == earlier.num_rows and _sorted(rows).equals(_sorted(earlier))
-        return set(_tuples(rows)) <= set(_tuples(earlier))
-    except Exception:  # unreadable, unsortable or differently typed: not a repeat
+        if mine == theirs and rows != earlier:
+            return False
+        # same window and as many rows: nothing left over, counted with multiplicity, is equal
+        leftover = "except all" if mine == theirs else "except"
+        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+        with duckdb.connect() as con:
+            left = con.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) {leftover}"
+                f" select {columns} from read_parquet(?))",
+                [str(path), str(before)],
+            ).fetchone()[0]
+        return left == 0
+    except Exception:  # unreadable or differently typed: not a repeat
         return False
 
 

@@ -16,7 +16,7 @@ W = Window(date(2026, 11, 20), date(2026, 11, 23))
 
 
 def land(store, window=W, value=1.0, days=None):
-    days = days or list(window.days())
+    days = days if days is not None else list(window.days())
     rows = [{"account_id": "a", "date": d, "metric": "m", "value": value} for d in days]
     path, _ = store.write(
         "src", STREAM, Batch(pa.Table.from_pylist(rows, schema=STREAM.schema), window)
@@ -52,6 +52,26 @@ def test_a_second_run_of_the_night_repeats_the_end_of_the_nights_longer_window(t
     # ...but a window ending on another day is another extraction
     earlier_end = Window(W.start, W.end - timedelta(days=1))
     assert redundant(land(store, window=earlier_end), [night], cursor="date") is None
+
+
+def test_rows_compare_as_rows_nulls_and_duplicates_included(tmp_path):
+    store = LandingStore(tmp_path)
+    nulls = land(store, value=None)
+    assert redundant(land(store, value=None), [nulls], cursor="date") == nulls
+    # as many rows over the same window, but one day twice and another missing: new data
+    days = list(W.days())
+    twice = land(store, days=[days[0], *days[:-1]])
+    assert redundant(twice, [land(store)], cursor="date") is None
+    # an empty batch repeats nothing (a source that lost its data is news)
+    assert redundant(land(store, days=[]), [land(store)], cursor="date") is None
+
+
+def test_a_backfill_is_compared_with_the_lookback_it_covers(tmp_path):
+    # the night after a two-year backfill: the lookback's rows are among the backfill's
+    store = LandingStore(tmp_path)
+    backfill = land(store, window=Window(W.end - timedelta(days=730), W.end))
+    assert redundant(land(store), [backfill], cursor="date") == backfill
+    assert redundant(land(store, value=3.0), [backfill], cursor="date") is None
 
 
 def test_a_restatement_back_to_earlier_numbers_is_new_data(tmp_path):
