@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
@@ -84,3 +86,29 @@ def test_an_expectation_that_raises_fails_the_gate(warehouse):
 
     result = run_suites([suite(warehouse, "good", missing_column)])
     assert not result.success
+
+
+def test_dates_are_range_checked_whichever_their_range(tmp_path):
+    # DuckDB hands dates to pandas in microseconds; the gate turns them into nanoseconds so GX
+    # compares them vectorised — and a date nanoseconds cannot hold is still caught
+    from expectations.suites import between_days
+
+    path = tmp_path / "d.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table near as select k, cast(d as date) as d from (values ('a', '2026-11-01'),"
+            " ('b', '2026-11-22'), ('c', '2027-01-01'), ('e', '2020-12-31')) t(k, d)"
+        )
+        con.execute(
+            "create table far as select k, cast(d as date) as d from (values ('a', '2026-11-01'),"
+            " ('z', '3026-11-01')) t(k, d)"
+        )
+
+    def rules():
+        return [between_days("d", dt.date(2021, 1, 1), dt.date(2026, 11, 22))]
+
+    near = run_suites([suite(path, "near", rules)]).results[0]
+    assert near.failed[0].unexpected_count == 2
+    assert {e["k"] for e in near.failed[0].examples} == {"c", "e"}
+    far = run_suites([suite(path, "far", rules)]).results[0]
+    assert [e["k"] for e in far.failed[0].examples] == ["z"]
