@@ -317,8 +317,10 @@ def incremental_basis(record: dict | None, inputs: dict) -> str | None:
         return "no successful publish is recorded to build on"
     if record.get("dbt_project") != inputs["dbt_project"]:
         return "the dbt project changed"
-    if record.get("timezone") != inputs.get("timezone"):
-        # incremental CRM staging keeps the local dates it computed when each row was staged
+    # incremental CRM staging keeps the local dates it computed when each row was staged
+    if "timezone" not in record:
+        return "the recorded publish does not name its business time zone (an earlier version)"
+    if record["timezone"] != inputs.get("timezone"):
         return "the business time zone changed"
     now = inputs["landing"]
     for rel, stamp in record.get("landing", {}).items():

@@ -132,6 +132,8 @@ def test_incremental_builds_only_on_an_intact_recorded_publish():
     assert incremental_basis({**record, "dbt_project": "p0"}, now) == "the dbt project changed"
     moved = {**record, "timezone": "UTC"}
     assert incremental_basis(moved, now) == "the business time zone changed"
+    older = {k: v for k, v in record.items() if k != "timezone"}
+    assert "an earlier version" in incremental_basis(older, now)
     changed = {**record, "landing": {"a/s/1.parquet": [10, 0]}}
     assert incremental_basis(changed, now) == "landing batch a/s/1.parquet was removed or changed"
     gone = {**record, "landing": {"a/s/0.parquet": [1, 1], **record["landing"]}}
