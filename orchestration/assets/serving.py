@@ -106,7 +106,8 @@ def build_report_asset(config) -> dg.AssetsDefinition:
         built_from = folder / f"{inputs.INPUTS}.json"
         if built_from.exists() and (folder / "published.json").exists():
             recorded = json.loads(built_from.read_text(encoding="utf-8"))
-            recorded.pop("rebuild_because", None)
+            for why in ("rebuild_because", "full_because"):  # this run's reasons, not inputs
+                recorded.pop(why, None)
             inputs.write_record(config, recorded, run_id=context.run.run_id)
         return dg.MaterializeResult(
             metadata={

@@ -112,7 +112,8 @@ def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> B
     if reason is not None:
         full = inputs.incremental_basis(record, current)
         inputs.forget_record(config)
-        folder.write(inputs.INPUTS, {**current, "rebuild_because": reason})
+        # why this run rebuilds, and why from all of landing rather than incrementally
+        folder.write(inputs.INPUTS, {**current, "rebuild_because": reason, "full_because": full})
         context.log.info(f"rebuilding: {reason}")
         return BuildPlan(skip=False, full_because=full)
     serving = Path(config.publish.duckdb).resolve()

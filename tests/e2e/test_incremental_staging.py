@@ -4,13 +4,15 @@ its new batches, and a `--full-refresh` of the same night publishes the same sco
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import duckdb
 import pytest
+import yaml
 
 from orchestration.project import DBT_PROJECT_DIR
-from tests.conftest import AS_OF, published_tables, run_cli
+from tests.conftest import AS_OF, DEMO_DIR, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 WAREHOUSE = "data/demo/warehouse.duckdb"
@@ -22,6 +24,7 @@ INCREMENTAL = (
     "stg_hubspot__open_deal_snapshots",
 )
 LOGS = "data/demo/artifacts/logs"
+RUNS = "data/demo/artifacts/runs"
 
 
 def staged(root) -> dict[str, list[tuple]]:
@@ -94,3 +97,26 @@ def test_the_next_night_builds_incrementally_and_matches_a_full_rebuild(demo_cop
         assert len(incremental[model]) == len(full[model]) > 0, model
         assert incremental[model] == full[model], model
     assert published_tables(demo_copy / SERVING) == published
+
+
+def test_a_new_business_time_zone_restates_every_staged_crm_date(demo_copy):
+    # contacts and deals stage incrementally, with dates in the business time zone: a night
+    # with another zone must rebuild them from all of landing, not keep yesterday's dates
+    config = yaml.safe_load((DEMO_DIR / "balanced_scorecard.yml").read_text())
+    config["timezone"] = "Pacific/Auckland"  # 13 hours ahead of UTC in November
+    path = demo_copy / "auckland.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    night = (AS_OF + timedelta(days=1)).isoformat()
+    result = run_cli("run", "--demo", "--config", str(path), "--as-of", night, cwd=demo_copy)
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = max((demo_copy / RUNS).iterdir(), key=lambda p: p.stat().st_mtime)
+    built_from = json.loads((run / "inputs.json").read_text())
+    assert built_from["full_because"] == "the business time zone changed"
+    with duckdb.connect(str(demo_copy / WAREHOUSE), read_only=True) as con:
+        for model in ("stg_hubspot__contacts", "stg_hubspot__deals"):
+            rows, wrong = con.execute(
+                f"select count(*), count(*) filter (where created_date"
+                f" <> cast(timezone('Pacific/Auckland', created_at) as date))"
+                f" from staging.{model}"
+            ).fetchone()
+            assert rows > 0 and wrong == 0, (model, rows, wrong)
