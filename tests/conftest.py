@@ -52,6 +52,12 @@ def run_local(root: Path, as_of: str, secrets: dict[str, str]):
     )
 
 
+def newest_run(root: Path) -> Path:
+    """The run folder of the demo workspace's newest run (inputs, reports, dbt results)."""
+    runs = (root / "data/demo/artifacts/runs").iterdir()
+    return max(runs, key=lambda p: p.stat().st_mtime)
+
+
 def published_tables(serving: Path) -> dict[str, list[tuple]]:
     """Every published table's rows, in a stable order (publish_log left out)."""
     with duckdb.connect(str(serving), read_only=True) as con:

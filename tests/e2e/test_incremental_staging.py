@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from orchestration.project import DBT_PROJECT_DIR
-from tests.conftest import AS_OF, DEMO_DIR, published_tables, run_cli
+from tests.conftest import AS_OF, DEMO_DIR, newest_run, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 WAREHOUSE = "data/demo/warehouse.duckdb"
@@ -24,7 +24,6 @@ INCREMENTAL = (
     "stg_hubspot__open_deal_snapshots",
 )
 LOGS = "data/demo/artifacts/logs"
-RUNS = "data/demo/artifacts/runs"
 
 
 def staged(root) -> dict[str, list[tuple]]:
@@ -109,8 +108,7 @@ def test_a_new_business_time_zone_restates_every_staged_crm_date(demo_copy):
     night = (AS_OF + timedelta(days=1)).isoformat()
     result = run_cli("run", "--demo", "--config", str(path), "--as-of", night, cwd=demo_copy)
     assert result.returncode == 0, result.stderr[-3000:]
-    run = max((demo_copy / RUNS).iterdir(), key=lambda p: p.stat().st_mtime)
-    built_from = json.loads((run / "inputs.json").read_text())
+    built_from = json.loads((newest_run(demo_copy) / "inputs.json").read_text())
     assert built_from["full_because"] == "the business time zone changed"
     with duckdb.connect(str(demo_copy / WAREHOUSE), read_only=True) as con:
         for model in ("stg_hubspot__contacts", "stg_hubspot__deals"):

@@ -13,7 +13,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from tests.conftest import AS_OF
+from tests.conftest import AS_OF, newest_run
 from tests.e2e.test_operations import SERVING, demo_config, run
 
 pytestmark = pytest.mark.slow
@@ -29,11 +29,6 @@ def publishes(root) -> int:
 def snapshot(root) -> tuple:
     """The serving file and the page, byte for byte and with their modification times."""
     return tuple((p.read_bytes(), p.stat().st_mtime_ns) for p in (root / SERVING, root / PAGE))
-
-
-def newest_run(root):
-    runs = (root / "data/demo/artifacts/runs").iterdir()
-    return max(runs, key=lambda p: p.stat().st_mtime)
 
 
 def rebuilt(result, root, before: int) -> bool:
