@@ -61,13 +61,16 @@ def batch_window(path: Path) -> tuple[str, str] | None:
     return bounds[0], bounds[1]
 
 
-def _data_schema(path: Path):
-    """A batch's schema without its load stamps and window (those are compared separately)."""
+def _data_shape(path: Path):
+    """A batch's schema without its load stamps and window (those are compared separately),
+    and its row count, from one read of the file's footer."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path).remove_metadata()
-    return pa.schema([f for f in schema if f.name not in (*LOAD_STAMP, *WINDOW)])
+    meta = pq.ParquetFile(path).metadata
+    schema = meta.schema.to_arrow_schema().remove_metadata()
+    data = pa.schema([f for f in schema if f.name not in (*LOAD_STAMP, *WINDOW)])
+    return data, meta.num_rows
 
 
 def repeats(path: Path, before: Path) -> bool:
@@ -83,12 +86,10 @@ def repeats(path: Path, before: Path) -> bool:
     if mine is None or theirs is None or not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
         return False
     import duckdb
-    import pyarrow.parquet as pq
 
     try:
-        schema = _data_schema(path)
-        rows, earlier = (pq.ParquetFile(p).metadata.num_rows for p in (path, before))
-        if not schema.names or schema != _data_schema(before) or rows == 0:
+        (schema, rows), (earlier_schema, earlier) = _data_shape(path), _data_shape(before)
+        if not schema.names or schema != earlier_schema or rows == 0:
             return False
         if mine == theirs and rows != earlier:
             return False
