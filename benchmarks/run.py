@@ -33,7 +33,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.generate import AS_OF, environment, generate, run_scorecard, workspace
-from orchestration.dbt_cli import DBT_EXECUTABLE
+from orchestration.dbt_cli import dbt_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
@@ -155,17 +155,7 @@ def _dbt_env(config: Path, scale: float, warehouse: Path) -> dict[str, str]:
 
 def _dbt(command: list[str], env: dict[str, str], target: Path) -> None:
     subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *command,
-            "--quiet",
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(target),
-        ],
+        dbt_command(*command, "--quiet", target_path=target),
         env=env,
         check=True,
         capture_output=True,

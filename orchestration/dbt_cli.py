@@ -49,6 +49,13 @@ class ScorecardDbtCli(DbtCliResource):
         return None
 
 
+def dbt_command(*args: str, target_path: Path | None = None) -> list[str]:
+    """The dbt command line on this project, for tools outside a run (tests, benchmarks)."""
+    target = ["--target-path", str(target_path)] if target_path else []
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    return [DBT_EXECUTABLE, *args, *project, *target]
+
+
 def dbt_resource() -> ScorecardDbtCli:
     return ScorecardDbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
 

@@ -11,23 +11,13 @@ import duckdb
 
 from connectors import registry
 from connectors.landing import LandingStore
-from orchestration.dbt_cli import DBT_EXECUTABLE
-from orchestration.project import DBT_PROJECT_DIR
+from orchestration.dbt_cli import dbt_command
 
 
 def dbt(*args: str, env: dict, target_path: Path | None = None) -> subprocess.CompletedProcess:
     """The dbt command line on our project (output captured; check `returncode`)."""
-    extra = ["--target-path", str(target_path)] if target_path else []
     return subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            *extra,
-        ],
+        dbt_command(*args, target_path=target_path),
         env=env,
         capture_output=True,
         text=True,
