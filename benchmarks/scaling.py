@@ -1,9 +1,14 @@
-"""How cost grows: the full build at S = 1, 10, 100 with the fitted exponent, and the nightly
-incremental run with 1 month against 2 years of history.
+"""How cost grows: the full build at S = 1, 10, 100 with the fitted exponent, against the
+bare-DuckDB baseline at each scale, and the nightly incremental run with 1 month against 2
+years of history.
 
     .venv/bin/python benchmarks/scaling.py [--scales 1 10 100] [--history-scale 100] [--repeat 5]
 
-Cost exponent b fits wall = a · S^b by least squares on the logs (b = 1: linear). The history
+Cost exponent b fits wall = a · S^b by least squares on the logs (b = 1: linear). Against the
+baseline, wall = F + k · bare is fitted by least squares over the scales: F is the pipeline's
+fixed cost (what it pays whatever the data: start-up, orchestration, dbt's per-node work, the
+gate's checks), k its marginal cost per second of bare SQL; `ratio_vs_bare` tends to k as data
+grows. The history
 comparison generates two workspaces at scale `--history-scale` (1 unless given) whose sources
 start 1 month and 2 years before the run date (from the 1st of the previous month: one complete
 month; and two years), then times a nightly run that adds one day on each. At scale 100 the
@@ -22,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.generate import AS_OF, generate, workspace
-from benchmarks.run import measured_run, nightly_run
+from benchmarks.run import bare_duckdb, measured_run, nightly_run
 
 
 def fitted_exponent(points: list[tuple[float, float]]) -> float:
@@ -34,6 +39,14 @@ def fitted_exponent(points: list[tuple[float, float]]) -> float:
     )
 
 
+def fixed_and_marginal(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares line wall = F + k · bare through (bare, wall) points: (F, k)."""
+    mx = sum(b for b, _ in points) / len(points)
+    my = sum(w for _, w in points) / len(points)
+    k = sum((b - mx) * (w - my) for b, w in points) / sum((b - mx) ** 2 for b, _ in points)
+    return my - k * mx, k
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="*", default=[1, 10, 100])
@@ -43,17 +56,30 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="Nightly pairs to run (the ratio of medians)."
     )
+    parser.add_argument(
+        "--no-history", action="store_true", help="Only the scales, not the history pair."
+    )
     args = parser.parse_args()
-    points = []
+    points, against_bare = [], []
     for scale in args.scales:
         config = workspace(scale) / "scorecard.yml"
         if not config.exists():
             generate(scale)
         run = measured_run(config, scale, ["--as-of", AS_OF.isoformat(), "--full-refresh"])
+        bare = bare_duckdb(config, scale)
         points.append((scale, run["wall"]))
-        print(f"scale {scale:g}: full build {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB")
+        against_bare.append((bare, run["wall"]))
+        print(
+            f"scale {scale:g}: full build {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB,"
+            f" bare DuckDB {bare:.1f} s, ratio {run['wall'] / bare:.2f}"
+        )
     if len(points) > 1:
         print(f"cost_exponent={fitted_exponent(points):.2f}")
+        fixed, marginal = fixed_and_marginal(against_bare)
+        print(f"fixed_cost_s={fixed:.1f}")
+        print(f"marginal_ratio_vs_bare={marginal:.2f}")
+    if args.no_history:
+        return
     # histories start on the 1st: the demo ledger exports whole months, and a month that began
     # before a source's start date is (rightly) refused by the landing gate
     month = AS_OF.replace(day=1)
