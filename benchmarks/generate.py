@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,6 +31,18 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SCORECARD = Path(sys.executable).parent / "scorecard"
 AS_OF = date(2026, 11, 23)
+
+
+# run a command under a small parent that reports the peak memory of everything it waited for
+MEASURE = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]);"
+    " print('peak_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+    " sys.exit(r.returncode)"
+)
+
+
+def peak_mib(stderr: str) -> float:
+    return int(re.search(r"peak_kib (\d+)", stderr).group(1)) / 1024
 
 
 def workspace(scale: float) -> Path:
@@ -94,13 +107,19 @@ def landed_rows(folder: Path) -> dict[str, int]:
 def generate(
     scale: float, folder: Path | None = None, as_of: date = AS_OF, start: date | None = None
 ) -> Path:
-    folder = folder or workspace(scale)
+    # absolute: the pipeline runs with the workspace as its working directory
+    folder = (folder or workspace(scale)).resolve()
     config = write_config(scale, folder, start)
-    _, took = run_scorecard(config, scale, ["--as-of", as_of.isoformat()])
+    result, took = run_scorecard(
+        config, scale, ["--as-of", as_of.isoformat()], prefix=(sys.executable, "-c", MEASURE)
+    )
     rows = landed_rows(folder)
     for stream, n in rows.items():
         print(f"  {stream:40s} {n:>12,d}")
-    print(f"landed {sum(rows.values()):,d} rows at scale {scale:g} in {took:.0f} s -> {folder}")
+    print(
+        f"landed {sum(rows.values()):,d} rows at scale {scale:g} in {took:.0f} s,"
+        f" peak memory {peak_mib(result.stderr):,.0f} MiB -> {folder}"
+    )
     return config
 
 

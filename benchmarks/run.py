@@ -34,26 +34,27 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.generate import AS_OF, environment, generate, run_scorecard, workspace
+from benchmarks.generate import (
+    AS_OF,
+    MEASURE,
+    environment,
+    generate,
+    peak_mib,
+    run_scorecard,
+    workspace,
+)
 from orchestration.dbt_cli import dbt_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
 STEP = re.compile(r"✓ (\S+) \((\d+(?:\.\d+)?)s\)")
 LAYERS = {"staging": "staging", "intermediate": "metrics", "marts": "KPI marts"}
-# run each command under a small parent that reports the peak memory of everything it waited for
-MEASURE = (
-    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]);"
-    " print('peak_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
-    " sys.exit(r.returncode)"
-)
 
 
 def measured_run(config: Path, scale: float, args: list[str]) -> dict:
     folder = config.parent
     result, wall = run_scorecard(config, scale, args, prefix=(sys.executable, "-c", MEASURE))
     steps = {name: float(s) for name, s in STEP.findall(result.stderr)}
-    peak = int(re.search(r"peak_kib (\d+)", result.stderr).group(1))
     stages = {"extract": sum(v for k, v in steps.items() if k.startswith(("land_", "config__")))}
     newest = _newest_run(folder)
     # a run that found nothing new built nothing: no dbt timings
@@ -68,7 +69,7 @@ def measured_run(config: Path, scale: float, args: list[str]) -> dict:
     up_to_date = (newest / "up_to_date.json").exists()
     return {
         "wall": wall,
-        "peak_mib": peak / 1024,
+        "peak_mib": peak_mib(result.stderr),
         "stages": stages,
         "steps": steps,
         "up_to_date": up_to_date,

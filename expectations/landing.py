@@ -177,6 +177,7 @@ def _data_suite(store, source, stream, run_date: dt.date) -> Suite:
         index_columns=["_file", *key],
         quarantine_by_file=True,
         covers=pending,
+        checked_columns_only=True,
     )
 
 

@@ -29,6 +29,9 @@ class Suite:
     quarantine_by_file: bool = False  # failing landing rows name their batch file
     database: Path | None = None  # None: an in-memory DuckDB (landing reads Parquet)
     covers: list[str] = field(default_factory=list)  # landing batches a passing suite validates
+    # rows may be many (a backfill batch): read only the columns the expectations and the
+    # example rows use, through Arrow (docs/benchmarks.md, "The landing gate on a backfill")
+    checked_columns_only: bool = False
 
     def build_expectations(self) -> list:
         return self.expectations()

@@ -219,3 +219,21 @@ def test_a_batch_changed_after_validation_is_read_again(store):
     suite = daily_suite(store)
     assert suite.covers == [str(path)]
     assert not run_suites([suite]).success  # and the negative values are caught
+
+
+def test_a_data_suite_reads_only_the_columns_its_expectations_check(store):
+    # a backfill batch can hold tens of millions of rows: reading every column into pandas
+    # took 20 GiB for 20 M open-deal snapshots (docs/benchmarks.md)
+    from expectations.gate import _checked_columns, connect_read_only
+
+    land(store, rows())
+    suite = data_suites(store, SOURCE, [DAILY], RUN)[0]
+    with connect_read_only(suite) as con:
+        frame = _checked_columns(con, suite)
+    # the key, the cursor's date range, the value range and the column its condition
+    # names (`metric`), and the batch file that names a failure: no flag, no load metadata
+    assert set(frame.columns) == {"property_id", "date", "metric", "value", "_file"}
+    assert len(frame) == 60
+    # the path repeated on every row is a category; a date is a datetime, range-checked as one
+    assert frame["_file"].dtype == "category"
+    assert str(frame["date"].dtype).startswith("datetime64")
