@@ -11,6 +11,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import sys
 import threading
 import traceback
@@ -273,8 +274,6 @@ def _checked_columns(con: duckdb.DuckDBPyConnection, suite: Suite):
 def _columns_named(expectations: list) -> set[str]:
     """Every column an expectation reads: its column arguments and the names in its row
     condition (a pandas query such as `metric != "totalRevenue"`)."""
-    import re
-
     names: set[str] = set()
     for expectation in expectations:
         kwargs = expectation.configuration.kwargs
