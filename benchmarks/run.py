@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -165,15 +167,23 @@ def _dbt(command: list[str], env: dict[str, str], target: Path) -> None:
     )
 
 
+@contextmanager
+def _warm_dbt(config: Path, scale: float) -> Iterator[tuple[dict[str, str], Path]]:
+    """dbt's environment for this workspace with a fresh, temporary warehouse and a target
+    folder already parsed: the pipeline's nights find their parse state warm."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _dbt_env(config, scale, Path(tmp) / "warehouse.duckdb")
+        target = Path(tmp) / "target"
+        _dbt(["parse"], env, target)
+        yield env, target
+
+
 def dbt_alone(config: Path, scale: float) -> tuple[float, float]:
     """`dbt build --full-refresh` of this landing on its own, as the pipeline runs it (same
     project, tests included, parse state warm), into a fresh warehouse: what dbt costs without
     Dagster, extraction, the Great Expectations gate or the publish. Returns (wall seconds of
     the process, dbt's own elapsed time of the build)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        env = _dbt_env(config, scale, Path(tmp) / "warehouse.duckdb")
-        target = Path(tmp) / "target"
-        _dbt(["parse"], env, target)  # the pipeline's nights find their parse state warm
+    with _warm_dbt(config, scale) as (env, target):
         start = time.perf_counter()
         _dbt(["build", "--exclude-resource-type", "unit_test", "--full-refresh"], env, target)
         took = time.perf_counter() - start
@@ -189,10 +199,7 @@ def floor(config: Path, scale: float) -> tuple[float, float]:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import orchestration.runner"], cwd=ROOT, check=True)
     imports = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as tmp:
-        env = _dbt_env(config, scale, Path(tmp) / "warehouse.duckdb")
-        target = Path(tmp) / "target"
-        _dbt(["parse"], env, target)  # warm, as the pipeline's nights find it
+    with _warm_dbt(config, scale) as (env, target):
         start = time.perf_counter()
         _dbt(["run", "--select", "stg_scorecard_config__perspectives"], env, target)
         dbt_start = time.perf_counter() - start
