@@ -11,8 +11,9 @@ import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -143,6 +144,11 @@ class LandedState:
         return day
 
 
+class NothingToExtract(Exception):
+    """No day of a source's window is over yet (a source whose start_date is today):
+    the stream lands nothing this run and the next run extracts it."""
+
+
 @dataclass
 class ExtractContext:
     run_date: date
@@ -150,26 +156,65 @@ class ExtractContext:
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("connectors"))
     stream: Stream | None = None
     override: Window | None = None  # a backfill: extract exactly this range
+    # the run's instant (aware); None: the run date has just begun everywhere, so the day
+    # before it is over in every time zone (what unit tests and the demo assume)
+    moment: datetime | None = None
 
-    def window_for(self, config: SourceConfig, *, lookback_days: int | None = None) -> Window:
-        """`[last_window_end - lookback, run_date]`, from start_date on a first run, and from
-        the first uncovered day when landing has a gap (a quarantined batch); a backfill asks
-        for its own range (never before start_date, never after the run date).
+    def last_complete_day(self, zone: str | None) -> date:
+        """The last day a source can be extracted for — the one rule for where windows end.
+
+        A source whose days settle at midnight in `zone` (Meta: Pacific, LinkedIn: UTC, GA4: the
+        property's zone) has final numbers only for days that are over there at the run's
+        moment; the day still running is never extracted, so no partial day is ever landed.
+        Never after the run date. `zone` None: a source read as its records stand (a CRM),
+        whose window runs to the run date itself.
+        """
+        if zone is None:
+            return self.run_date
+        if self.moment is None:
+            return self.run_date - timedelta(days=1)
+        local_today = self.moment.astimezone(ZoneInfo(zone)).date()
+        return min(self.run_date, local_today - timedelta(days=1))
+
+    @property
+    def snapshot_day(self) -> date:
+        """The day a snapshot read at the run belongs to (followers, open deals): the count as
+        the previous day (business time zone) ended."""
+        return self.run_date - timedelta(days=1)
+
+    def window_for(
+        self,
+        config: SourceConfig,
+        *,
+        lookback_days: int | None = None,
+        zone: str | None = None,
+    ) -> Window:
+        """`[last_window_end - lookback, last complete day in zone]`, from start_date on a first
+        run, and from the first uncovered day when landing has a gap (a quarantined batch); a
+        backfill asks for its own range (never before start_date, never after the last
+        complete day). Raises NothingToExtract when no day of it is over yet.
 
         The lookback is `lookback_days` when given, else the stream's, else the source's."""
+        end = self.last_complete_day(zone)
         if self.override is not None:
             start = max(self.override.start, config.start_date)
-            return Window(min(start, self.run_date), min(self.override.end, self.run_date))
-        last_end = self.state.last_window_end
-        if last_end is None:
-            start = config.start_date
+            end = min(self.override.end, end)
         else:
-            declared = self.stream.lookback_days if self.stream else None
-            declared = lookback_days if lookback_days is not None else declared
-            lookback = config.lookback_days if declared is None else declared
-            start = max(config.start_date, last_end - timedelta(days=lookback))
-            start = min(start, self.state.first_gap(config.start_date) or start)
-        return Window(min(start, self.run_date), self.run_date)
+            last_end = self.state.last_window_end
+            if last_end is None:
+                start = config.start_date
+            else:
+                declared = self.stream.lookback_days if self.stream else None
+                declared = lookback_days if lookback_days is not None else declared
+                lookback = config.lookback_days if declared is None else declared
+                start = max(config.start_date, last_end - timedelta(days=lookback))
+                start = min(start, self.state.first_gap(config.start_date) or start)
+        if start > end:
+            raise NothingToExtract(
+                f"{config.name}: no day from {start} is over yet (last complete day {end}); "
+                "nothing to extract this run"
+            )
+        return Window(start, end)
 
 
 class Connector:
@@ -186,6 +231,9 @@ class Connector:
     # a row is expected for every account and every day (the completeness gate checks it)
     daily_completeness: ClassVar[bool] = False
     history_days: ClassVar[int | None] = None  # how far back the platform keeps data
+    # the time zone whose midnight ends the source's days: a day is extracted once it is over
+    # there (ExtractContext.last_complete_day). None: records read as they stand at the run.
+    day_zone: ClassVar[str | None] = None
 
     def accounts(self) -> list[str]:
         """The accounts (properties, pages) a source extracts, each expected every day."""
@@ -215,6 +263,17 @@ class Connector:
             out += [MetricDef(f"social.{self.config.name}.{n}") for n in self.metric_map()]
         return out
 
+    def zone_for_days(self, ctx: ExtractContext) -> str | None:
+        """The zone that ends this source's days (a connector that learns it from the platform,
+        like GA4's property time zone, overrides this)."""
+        return self.day_zone
+
+    def window(self, ctx: ExtractContext, *, lookback_days: int | None = None) -> Window:
+        """This run's window for a windowed stream: up to the last day that is over."""
+        return ctx.window_for(
+            self.config, lookback_days=lookback_days, zone=self.zone_for_days(ctx)
+        )
+
     @classmethod
     def stream(cls, name: str) -> Stream:
         for s in cls.streams:
@@ -225,7 +284,7 @@ class Connector:
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """Yield the batches of one stream for this run.
 
-        API sources cut `ctx.window_for(config)`; file sources yield one batch per new inbox
+        API sources cut `self.window(ctx)`; file sources yield one batch per new inbox
         file and may yield a `connectors.files.BadFileError` for a file that cannot be landed
         (orchestration quarantines it and fails the run after landing the good files).
         """

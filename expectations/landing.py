@@ -3,7 +3,8 @@
 Two passes: the schema suite reads every batch's Parquet schema (a missing or retyped
 column quarantines that batch; a new column is kept and reported), then the data suite reads
 the batches that passed — keys, dates, ranges — and, for streams with a steady number of rows
-per day, the volume of the latest day against the trailing median.
+per day, the volume of the latest complete day (the newest day inside a batch's window; windows
+end at the last day that is over) against the trailing median.
 """
 
 from __future__ import annotations
@@ -187,10 +188,13 @@ def _volume_suite(store, source, stream) -> Suite:
     others = [c for c in stream.primary_key if c != cursor]
     # identifiers are the stream's declared column names, never config values
     distinct = f"concat_ws('|', {', '.join(others)})" if others else "1"
+    # only the days each batch declares complete (its window): a snapshot row dated after the
+    # window (followers read at the run) or anything else outside it never counts as a day
     query = f"""
         with per_day as (
             select {cursor} as day, count(distinct {distinct}) as n
             from read_parquet(?, union_by_name = true)
+            where _window_end is null or {cursor} between _window_start and _window_end
             group by {cursor}
         ),
         recent as (select * from per_day order by day desc limit {VOLUME_DAYS + 1}),
@@ -209,8 +213,8 @@ def _volume_suite(store, source, stream) -> Suite:
         expectations=lambda: [
             all_true(
                 "volume_ok",
-                description=f"the latest day has at least {VOLUME_DROP:.0%} of the rows of "
-                f"the median of the {VOLUME_DAYS} days before it",
+                description=f"the latest complete day has at least {VOLUME_DROP:.0%} of the "
+                f"rows of the median of the {VOLUME_DAYS} days before it",
             )
         ],
         query=query,

@@ -68,13 +68,18 @@ def run(
     ] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Run as of this date (YYYY-MM-DD); default: today."),
+        typer.Option(
+            "--as-of",
+            help="Run as of this date (YYYY-MM-DD: as that day began) or local time "
+            "(YYYY-MM-DDTHH:MM); default: now.",
+        ),
     ] = None,
 ) -> None:
     """Extract -> build -> audit -> publish. Exit 0 only when a new scorecard was published."""
     _quiet_libraries()
     path, cfg = _load(config, demo)
-    run_date = _date_option("--as-of", as_of) if as_of else _today(cfg)
+    moment = _as_of_option(as_of, cfg)
+    run_date = _local_date(moment, cfg)
     if not demo:
         _check_secrets(cfg)
     err.print(
@@ -83,7 +88,7 @@ def run(
         highlight=False,
     )
     err.print(f"[dim]config: {path}[/]", highlight=False)
-    _execute(cfg, demo=demo, run_date=run_date, full_refresh=full_refresh)
+    _execute(cfg, demo=demo, moment=moment, full_refresh=full_refresh)
 
 
 @app.command()
@@ -94,7 +99,9 @@ def backfill(
     demo: Annotated[bool, typer.Option("--demo", help="Use bundled sample data.")] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Run as of this date (YYYY-MM-DD); default: today."),
+        typer.Option(
+            "--as-of", help="Run as of this date (YYYY-MM-DD) or local time; default: now."
+        ),
     ] = None,
 ) -> None:
     """Extract a date range again from every API source, rebuild and publish.
@@ -108,17 +115,29 @@ def backfill(
     if days[0] > days[1]:
         err.print(f"[red]--start {start} is after --end {end}.[/]")
         raise typer.Exit(2)
-    run_date = (
-        _date_option("--as-of", as_of) if as_of else datetime.now(ZoneInfo(cfg.timezone)).date()
-    )
+    moment = _as_of_option(as_of, cfg)
+    run_date = _local_date(moment, cfg)
     if not demo:
         _check_secrets(cfg)
     err.print(f"[bold]Backfill[/] {days[0]} .. {days[1]} (run date {run_date})", highlight=False)
-    _execute(cfg, demo=demo, run_date=run_date, full_refresh=True, backfill=(days[0], days[1]))
+    _execute(cfg, demo=demo, moment=moment, full_refresh=True, backfill=(days[0], days[1]))
 
 
-def _today(cfg) -> date:
-    return datetime.now(ZoneInfo(cfg.timezone)).date()
+def _as_of_option(value: str | None, cfg) -> datetime:
+    from orchestration.run_context import run_moment
+
+    try:
+        return run_moment(value, cfg.timezone)
+    except ValueError:
+        err.print(
+            f"[red]--as-of {value!r} is not a date like 2026-01-31 or a local time like "
+            "2026-01-31T02:00.[/]"
+        )
+        raise typer.Exit(2) from None
+
+
+def _local_date(moment: datetime, cfg) -> date:
+    return moment.astimezone(ZoneInfo(cfg.timezone)).date()
 
 
 def _date_option(name: str, value: str) -> date:
@@ -129,19 +148,25 @@ def _date_option(name: str, value: str) -> date:
         raise typer.Exit(2) from None
 
 
-def _execute(cfg, *, demo: bool, run_date: date, full_refresh: bool, backfill=None) -> None:
+def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=None) -> None:
     from orchestration.runner import run_pipeline
 
     try:
         outcome = run_pipeline(
-            cfg, demo=demo, run_date=run_date, full_refresh=full_refresh, backfill=backfill
+            cfg, demo=demo, moment=moment, full_refresh=full_refresh, backfill=backfill
         )
     except ConfigError as e:
         err.print(f"[red]Configuration error.[/] {e}", highlight=False)
         raise typer.Exit(2) from None
     if not outcome.published:
+        if outcome.cause:  # the one line to read first, before the details
+            err.print(f"\n[bold red]Run failed:[/] {outcome.cause}", highlight=False)
         err.print(
-            "\n[bold red]Run failed: nothing was published.[/] "
+            (
+                "[bold red]Nothing was published.[/] "
+                if outcome.cause
+                else "\n[bold red]Run failed: nothing was published.[/] "
+            )
             + (
                 f"The previous scorecard stays at {outcome.serving}."
                 if outcome.serving.exists()

@@ -42,10 +42,12 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def nightly(context: dg.ScheduleEvaluationContext):
-        # the run's date is the scheduled day, so a late or retried tick computes the same day
-        day = context.scheduled_execution_time.date().isoformat()
+        # the run is as of the scheduled moment, so a late or retried tick extracts the same
+        # days (the ones over at the scheduled time) and computes the same run date
+        moment = context.scheduled_execution_time
         return dg.RunRequest(
-            run_key=day, run_config={"resources": {"run_options": {"config": {"as_of": day}}}}
+            run_key=moment.date().isoformat(),
+            run_config={"resources": {"run_options": {"config": {"as_of": moment.isoformat()}}}},
         )
 
     sensors = [build_failure_alert(config, job)]

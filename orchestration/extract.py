@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from connectors import connector_for
-from connectors.base import Batch, ExtractContext
+from connectors.base import Batch, ExtractContext, NothingToExtract
 from connectors.files import BadFileError
 from connectors.http import SourceError
 from connectors.landing import LandingStore
@@ -32,6 +32,7 @@ def extract_source(
     store: LandingStore,
     *,
     run_date: date,
+    moment: datetime | None = None,
     demo: bool = False,
     log: logging.Logger | None = None,
     window=None,
@@ -43,7 +44,9 @@ def extract_source(
     log = RedactingLogger(log or logging.getLogger(__name__))
     connector = connector_for(source_config.type)(source_config)
     try:
-        results = _extract_streams(connector, source_config, store, run_date, demo, log, window)
+        results = _extract_streams(
+            connector, source_config, store, run_date, moment, demo, log, window
+        )
     except (SourceError, ConfigError):
         raise
     except Exception as e:  # an unexpected failure still must not leak a token
@@ -58,7 +61,7 @@ def extract_source(
     return results
 
 
-def _extract_streams(connector, source_config, store, run_date, demo, log, window):
+def _extract_streams(connector, source_config, store, run_date, moment, demo, log, window):
     results: dict[str, StreamResult] = {}
     for stream in connector.streams:
         store.ensure_schema_file(stream)
@@ -69,6 +72,7 @@ def _extract_streams(connector, source_config, store, run_date, demo, log, windo
             log=log,
             stream=stream,
             override=window,
+            moment=moment,
         )
         if demo:
             from connectors.demo import demo_extract
@@ -76,7 +80,7 @@ def _extract_streams(connector, source_config, store, run_date, demo, log, windo
             batches = demo_extract(connector, stream, ctx)
         else:
             batches = connector.extract(stream, ctx)
-        for item in batches:
+        for item in _until_nothing_to_extract(batches, log):
             if isinstance(item, BadFileError):
                 target = store.quarantine_input(
                     item.path, source_config.name, stream.name, item.reason
@@ -97,3 +101,11 @@ def _extract_streams(connector, source_config, store, run_date, demo, log, windo
                 path.name,
             )
     return results
+
+
+def _until_nothing_to_extract(batches, log):
+    """The stream's batches; a window with no day over yet lands nothing, which is not an error."""
+    try:
+        yield from batches
+    except NothingToExtract as e:
+        log.info(str(e))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,10 +55,36 @@ def warehouse_lock(config, *, log=None, timeout: float = 1800) -> Iterator[None]
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def run_moment(as_of: str | None, timezone: str, *, now: datetime | None = None) -> datetime:
+    """The instant a run extracts as of (aware), from `--as-of` or the schedule.
+
+    - nothing: now;
+    - `YYYY-MM-DD`: now when that is today in the business time zone, else the moment that day
+      began there (00:00), so a replayed date sees exactly the days that were over then;
+    - `YYYY-MM-DDTHH:MM[:SS]`: that local time in the business time zone (or the offset given),
+      e.g. the nightly schedule's 02:00.
+
+    The run date is this moment's date in the business time zone. Raises ValueError on text
+    that is neither.
+    """
+    zone = ZoneInfo(timezone)
+    now = now or datetime.now(zone)
+    if not as_of:
+        return now
+    if len(as_of) == 10:
+        day = date.fromisoformat(as_of)
+        if day == now.astimezone(zone).date():
+            return now
+        return datetime.combine(day, clock_time(), tzinfo=zone)
+    moment = datetime.fromisoformat(as_of)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
 class RunOptions(dg.ConfigurableResource):
     """Per-run options: the CLI and the schedule set them through run config."""
 
-    as_of: str | None = None  # YYYY-MM-DD; default: today in the business time zone
+    # YYYY-MM-DD or an ISO timestamp (run_moment); default: now
+    as_of: str | None = None
     full_refresh: bool = False  # rebuild the warehouse from landing alone
     backfill_start: str | None = None  # YYYY-MM-DD: extract exactly this range again
     backfill_end: str | None = None
@@ -71,10 +98,11 @@ class RunOptions(dg.ConfigurableResource):
             date.fromisoformat(self.backfill_start), date.fromisoformat(self.backfill_end)
         )
 
+    def moment(self, config) -> datetime:
+        return run_moment(self.as_of, config.timezone)
+
     def run_date(self, config) -> date:
-        if self.as_of:
-            return date.fromisoformat(self.as_of)
-        return datetime.now(ZoneInfo(config.timezone)).date()
+        return self.moment(config).astimezone(ZoneInfo(config.timezone)).date()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import dagster as dg
 from expectations import describe_report
 from orchestration.alerts import send_failure_alert
 from orchestration.assets.serving import REPORT_KEY, SERVING_KEY
+from orchestration.cause import single_source_cause
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
 from orchestration.inputs import UP_TO_DATE
@@ -32,6 +33,8 @@ class RunOutcome:
     materialized: list[str]
     failed_steps: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # gate and landing problems, readable
+    # one line naming the source, day and reason when one source alone failed the run
+    cause: str | None = None
     log_path: Path | None = None
     report_path: Path | None = None  # the run's data-quality report
     scorecard_page: Path | None = None  # the HTML scorecard, when it was written
@@ -56,14 +59,16 @@ def run_pipeline(
     config: ScorecardConfig,
     *,
     demo: bool,
-    run_date: date,
+    moment: datetime,
     full_refresh: bool = False,
     backfill: tuple[date, date] | None = None,
 ) -> RunOutcome:
+    """Run the nightly job in this process as of `moment` (an aware instant: its date in the
+    business time zone is the run date; which days are over at it decides each source's window)."""
     defs = build_definitions(config, demo=demo)
     job = defs.resolve_job_def(JOB_NAME)
     options = RunOptions(
-        as_of=run_date.isoformat(),
+        as_of=moment.isoformat(),
         full_refresh=full_refresh,
         backfill_start=backfill[0].isoformat() if backfill else None,
         backfill_end=backfill[1].isoformat() if backfill else None,
@@ -96,11 +101,21 @@ def run_pipeline(
     }
     folder = RunFolder.of(config, result.run_id)
     failures = dbt_errors(log_path) if any("dbt" in step for step in failed_steps) else []
+    landing_reports, gate_reports = folder.read_all("landing_"), folder.read_all("gate_")
     failures += [
-        line
-        for report in folder.read_all("landing_") + folder.read_all("gate_")
-        for line in describe_report(report)
+        line for report in landing_reports + gate_reports for line in describe_report(report)
     ]
+    cause = (
+        None
+        if result.success
+        else single_source_cause(
+            landing_reports,
+            folder.read_all("error_"),
+            gate_reports,
+            failed_steps,
+            options.run_date(config),
+        )
+    )
     # published means the serving file was swapped in; a step after it (the HTML page) may
     # still fail, which fails the run without taking the publish back
     published = SERVING_KEY.to_user_string() in materialized
@@ -115,10 +130,11 @@ def run_pipeline(
             with log_path.open("a", encoding="utf-8") as f:
                 f.write(f"\nALERT: {text}\n")
 
+        problems = failures or [f"{step}: {why}" for step, why in failed_steps.items()]
         send_failure_alert(
             config,
             run_id=result.run_id,
-            problems=failures or [f"{step}: {why}" for step, why in failed_steps.items()],
+            problems=[cause, *problems] if cause else problems,
             report=report if report.exists() else None,
             published=published,
             log_to=to_run_log,
@@ -130,6 +146,7 @@ def run_pipeline(
         materialized,
         failed_steps,
         failures,
+        cause,
         log_path,
         report if report.exists() else None,
         page,

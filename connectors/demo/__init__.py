@@ -33,7 +33,7 @@ def demo_extract(connector: Connector, stream: Stream, ctx: ExtractContext) -> I
                 "linkedin_page": "organization_id",
             }[connector.type],
         )
-        yield from social.social_batches(config, stream, ctx, account)
+        yield from social.social_batches(connector, stream, ctx, account)
     elif connector.type == "hubspot":
         yield from crm.hubspot_batches(config, stream, ctx)
     else:

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from connectors.base import Batch, ExtractContext, Stream, Window, table_from_rows
+from connectors.base import Batch, ExtractContext, Stream, table_from_rows
 from connectors.demo.seasonal import EPOCH, count, level
 
 PLATFORMS = {
@@ -72,14 +72,11 @@ def _follower_series(platform: str, account: str, last: date) -> dict[date, floa
     return out
 
 
-def social_batches(config, stream: Stream, ctx: ExtractContext, account: str) -> Iterator[Batch]:
-    platform = config.type
-    window = ctx.window_for(config)
-    last_day = ctx.run_date - timedelta(days=1)
-    if window.start > last_day:
-        return
-    window = Window(window.start, last_day)
-    followers = _follower_series(platform, account, last_day)
+def social_batches(connector, stream: Stream, ctx: ExtractContext, account: str) -> Iterator[Batch]:
+    """Every day of the connector's window: the days that are over in the platform's zone."""
+    platform = connector.config.type
+    window = connector.window(ctx)
+    followers = _follower_series(platform, account, window.end)
     stock_name = PLATFORMS[platform]["followers"][0]
     rows = []
     for day in window.days():

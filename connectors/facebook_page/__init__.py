@@ -79,6 +79,7 @@ def posts_per_day(items, window: Window, key: str) -> list[tuple]:
 class FacebookPage(Connector):
     type = "facebook_page"
     daily_completeness = True
+    day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = FacebookPageConfig
     metric_domain = "social"
     default_metric_map = {
@@ -101,7 +102,7 @@ class FacebookPage(Connector):
         return [self.config.page_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
-        window = ctx.window_for(self.config)
+        window = self.window(ctx)
         client = graph_client(self.config, ctx, self.policy)
         page = self.config.page_id
         metrics = [m for m in self.source_metrics() if m != POSTS]

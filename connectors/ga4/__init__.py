@@ -163,25 +163,42 @@ class GA4(Connector):
         super().__init__(config)
         self._quota: list[dict] = []
         self._window = None
+        self._zones: dict[str, str] | None = None
 
     def accounts(self) -> list[str]:
         return list(self.config.property_ids)
+
+    def api(self, ctx: ExtractContext):
+        from connectors.ga4.api import GA4Api
+
+        if getattr(self, "_api", None) is None:
+            self._api = GA4Api(self.config, log=ctx.log, policy=self.policy)
+        return self._api
+
+    def zone_for_days(self, ctx: ExtractContext) -> str:
+        """GA4 days are days in each property's own time zone, which GA4 reports with every
+        report: asked once per run. With several properties, the zone whose day ends last
+        decides, so every property lands the same complete days."""
+        if self._zones is None:
+            api = self.api(ctx)
+            self._zones = {p: api.time_zone(p, ctx.snapshot_day) for p in self.config.property_ids}
+            ctx.log.info(
+                f"{self.config.name}: property time zones "
+                + ", ".join(f"{p}: {z}" for p, z in self._zones.items())
+            )
+        return min(self._zones.values(), key=ctx.last_complete_day)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """One batch per stream with every property, so a stream lands all or nothing.
 
         The quota stream lands what the report streams recorded, so it is declared last.
         """
-        from connectors.ga4.api import GA4Api
-
         if stream.name == "property_quota":
             if self._quota:
                 yield Batch(table_from_rows(stream.schema, self._quota), self._window)
             return
-        window = self._window = ctx.window_for(self.config)
-        api = self._api = getattr(self, "_api", None) or GA4Api(
-            self.config, log=ctx.log, policy=self.policy
-        )
+        window = self._window = self.window(ctx)
+        api = self.api(ctx)
         specs = (
             [reports.daily_spec(self.config, window)]
             if stream.name == "daily_metrics"

@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.api_core import exceptions as gexc
 
@@ -25,6 +26,7 @@ from connectors.http import (
 from connectors.secrets import remember, resolve_secret
 
 SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
+LAST_ZONE = "Etc/GMT+12"  # UTC-12: the last place on earth where a day ends
 TRANSIENT = (
     gexc.InternalServerError,
     gexc.BadGateway,
@@ -180,6 +182,29 @@ class GA4Api:
 
     def _credential_variable(self) -> str:
         return (self.config.access_token or self.config.credentials)[4:]
+
+    def time_zone(self, property_id: str, day) -> str:
+        """The property's reporting time zone, from the metadata of a one-row report."""
+        response = self.run_report(
+            {
+                "property": f"properties/{property_id}",
+                "metrics": [{"name": "sessions"}],
+                "date_ranges": [{"start_date": day.isoformat(), "end_date": day.isoformat()}],
+                "limit": 1,
+            },
+            property_id,
+        )
+        zone = response.metadata.time_zone
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            # unknown: assume the zone where days end last, so no partial day is ever landed
+            self.log.warning(
+                f"{self.config.name}: GA4 property {property_id} reported time zone {zone!r}, "
+                f"which is not an IANA zone; its days are taken as ending at {LAST_ZONE}"
+            )
+            return LAST_ZONE
+        return zone
 
     def pages(self, spec, property_id: str, page_size: int):
         """Every page of a report: limit/offset until `rowCount` rows have come back."""

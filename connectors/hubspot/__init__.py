@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as day_start
 from typing import Literal
 
@@ -243,12 +243,12 @@ class HubSpot(Connector):
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         client = self.client(ctx)
-        window = ctx.window_for(self.config)
+        window = self.window(ctx)  # a CRM is read as it stands: up to the run date
         if stream.name == "deal_pipelines":
             rows = list(self.pipelines(client))
         elif stream.name == "open_deal_snapshots":
             # read at the nightly run: the pipeline as the previous day ended
-            day = ctx.run_date - timedelta(days=1)
+            day = ctx.snapshot_day
             window = Window(day, day)
             rows = [
                 {

@@ -37,6 +37,7 @@ class InstagramConfig(TokenSourceConfig):
 class Instagram(Connector):
     type = "instagram"
     daily_completeness = True
+    day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = InstagramConfig
     metric_domain = "social"
     default_metric_map = {
@@ -56,7 +57,7 @@ class Instagram(Connector):
         return [self.config.account_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
-        window = ctx.window_for(self.config)
+        window = self.window(ctx)
         client = graph_client(self.config, ctx, self.policy)
         account = self.config.account_id
         wanted = sorted({m for names in self.metric_map().values() for m in names})
@@ -76,7 +77,7 @@ class Instagram(Connector):
                     values.append((day, item["name"], float(value)))
         series = [m for m in wanted if m in TIME_SERIES]
         recent = Window(
-            max(window.start, ctx.run_date - timedelta(days=FOLLOWER_COUNT_DAYS - 1)), window.end
+            max(window.start, window.end - timedelta(days=FOLLOWER_COUNT_DAYS - 1)), window.end
         )
         if series and recent.start <= recent.end:
             params = {
@@ -89,7 +90,7 @@ class Instagram(Connector):
             # read at the nightly run: the count as the previous day ended
             count = client.get_json(account, params={"fields": SNAPSHOT}).get(SNAPSHOT)
             if count is not None:
-                values.append((ctx.run_date - timedelta(days=1), SNAPSHOT, float(count)))
+                values.append((ctx.snapshot_day, SNAPSHOT, float(count)))
         if POSTS in wanted:
             media = []
             for item in client.edge(f"{account}/media", {"fields": "timestamp", "limit": 100}):

@@ -34,7 +34,7 @@ STATISTICS = (
     ("organizationalEntityShareStatistics", "totalShareStatistics", SHARE_COUNTS),
     ("organizationalEntityFollowerStatistics", "followerGains", GAINS),
 )
-HISTORY_DAYS = 365  # LinkedIn answers statistics for the last 12 months only
+HISTORY_DAYS = 365  # LinkedIn answers statistics (not posts) for the last 12 months only
 
 
 class LinkedInPageConfig(TokenSourceConfig):
@@ -55,6 +55,7 @@ def utc_day(ms: int) -> date:
 class LinkedInPage(Connector):
     type = "linkedin_page"
     daily_completeness = True
+    day_zone = "UTC"  # LinkedIn's statistics days are UTC days
     history_days = HISTORY_DAYS
     config_model = LinkedInPageConfig
     metric_domain = "social"
@@ -84,17 +85,20 @@ class LinkedInPage(Connector):
             log=ctx.log,
         )
 
-    def window(self, ctx: ExtractContext) -> Window:
-        window = ctx.window_for(self.config)
-        earliest = ctx.run_date - timedelta(days=HISTORY_DAYS - 1)
+    def statistics_window(self, window: Window, ctx: ExtractContext) -> Window | None:
+        """The part of the window LinkedIn answers statistics for: its last 12 months. Posts
+        have no such limit and are counted over the whole window."""
+        # 12 months back from now, whatever range a backfill asks for
+        earliest = ctx.last_complete_day(self.day_zone) - timedelta(days=HISTORY_DAYS - 1)
         if window.start < earliest:
             ctx.log.warning(
-                f"{self.config.name}: LinkedIn keeps statistics for the last 12 months only; "
-                f"days before {earliest} (start_date {self.config.start_date}) cannot be "
-                f"extracted, so this run starts at {earliest}"
+                f"{self.config.name}: LinkedIn keeps share and follower statistics for the last "
+                f"12 months only; days before {earliest} (start_date {self.config.start_date}) "
+                "get posts but no statistics"
             )
-            window = Window(earliest, window.end)
-        return window
+        if earliest > window.end:
+            return None
+        return Window(max(window.start, earliest), window.end)
 
     def accounts(self) -> list[str]:
         return [self.config.organization_id]
@@ -105,7 +109,8 @@ class LinkedInPage(Connector):
         urn = f"urn:li:organization:{self.config.organization_id}"
         wanted = {m for names in self.metric_map().values() for m in names}
         values: list[tuple] = []
-        for part in chunks(window, 90):
+        statistics = self.statistics_window(window, ctx)
+        for part in chunks(statistics, 90) if statistics else ():
             # Rest.li 2.0: the URN is encoded, the structure's ( : , are not
             query = (
                 f"q=organizationalEntity&organizationalEntity={quote(urn, safe='')}"
@@ -124,7 +129,7 @@ class LinkedInPage(Connector):
                 f"rest/networkSizes/{quote(urn, safe='')}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"
             )
             # read at the nightly run: the count as the previous day ended
-            values.append((ctx.run_date - timedelta(days=1), SNAPSHOT, float(body[SNAPSHOT])))
+            values.append((ctx.snapshot_day, SNAPSHOT, float(body[SNAPSHOT])))
         if POSTS in wanted:
             values += self.posts(client, urn, window)
         rows = [

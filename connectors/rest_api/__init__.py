@@ -45,6 +45,10 @@ class RestApi(Connector):
     config_model = RestApiConfig
     streams = (API_METRIC_RECORDS,)
 
+    def zone_for_days(self, ctx: ExtractContext) -> str:
+        # records are dated in the source's `timezone`; the day still running there waits
+        return self.config.timezone or "UTC"
+
     def provided_metrics(self) -> list[MetricDef]:
         out: dict[str, MetricDef] = {}
         for endpoint in self.config.endpoints:
@@ -87,7 +91,7 @@ class RestApi(Connector):
     def extract_endpoint(self, client: HttpClient, endpoint: Endpoint, ctx: ExtractContext):
         config: RestApiConfig = self.config
         lookback = endpoint.incremental.lookback_days if endpoint.incremental else None
-        window = ctx.window_for(config, lookback_days=lookback)
+        window = self.window(ctx, lookback_days=lookback)
         params = {k: _param(v) for k, v in endpoint.params.items()}
         if endpoint.incremental is not None:
             inc = endpoint.incremental
@@ -105,14 +109,14 @@ class RestApi(Connector):
                         config.name,
                         f"endpoint {endpoint.name}, page {number}, record {i + 1} {e}",
                     ) from None
-                if not config.start_date <= day <= ctx.run_date:
+                if not config.start_date <= day <= window.end:
                     outside += 1
                     continue
                 newest[key] = (day, values)  # a record seen twice (paging shifted): the later
         if outside:
             ctx.log.info(
                 f"{config.name}.{endpoint.name}: {outside} records dated outside "
-                f"{config.start_date}..{ctx.run_date} were skipped"
+                f"{config.start_date}..{window.end} (the last day that is over) were skipped"
             )
         rows = [
             {"endpoint": endpoint.name, "record_key": key, "date": day, "metric": m, "value": v}

@@ -60,6 +60,7 @@ renamed as (
         cast(date as date) as metric_date,
         metric as source_metric,
         cast(value as double) as value,
+        _window_end as window_end,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -75,6 +76,7 @@ select
     metric_date,
     source_metric,
     value,
+    window_end,
     extracted_at,
     batch_id
 from newest

@@ -72,6 +72,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 source,
                 store,
                 run_date=run_date,
+                moment=run_options.moment(config),
                 demo=demo,
                 log=context.log,
                 window=run_options.backfill_window(),

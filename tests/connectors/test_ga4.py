@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,12 +17,14 @@ from tests.fakes.ga4 import FakeGA4, daily_data
 
 TOKEN = "canary-ga4-token-5f1c0e9d"
 RUN = date(2025, 3, 1)
+# the nightly run: 02:00 in Copenhagen, the property's zone, where 28 February is over
+NIGHTLY = datetime(2025, 3, 1, 2, tzinfo=ZoneInfo("Europe/Copenhagen"))
 FAST = RetryPolicy(attempts=3, backoff=0.05, jitter=0.01)
 
 
 @pytest.fixture
 def fake(httpserver):
-    server = FakeGA4(token=TOKEN)
+    server = FakeGA4(token=TOKEN, now=NIGHTLY)
     server.data = {
         "111": daily_data(date(2025, 1, 1), RUN, base=100),
         "222": daily_data(date(2025, 1, 1), RUN, base=200),
@@ -48,22 +51,31 @@ def connector(fake, monkeypatch, **overrides):
 
 def extract(c, stream, state=None, log=None):
     ctx = ExtractContext(
-        run_date=RUN, state=state or LandedState(), log=log or logging.getLogger("t")
+        run_date=RUN,
+        state=state or LandedState(),
+        log=log or logging.getLogger("t"),
+        moment=NIGHTLY,
     )
     return [
         row for batch in c.extract(GA4.stream(stream), ctx) for row in batch.records.to_pylist()
     ]
 
 
+def reports(fake) -> list[dict]:
+    """The report requests (the connector's one-row time-zone question left out)."""
+    return [r for r in fake.requests if r["body"].get("returnPropertyQuota")]
+
+
 def test_daily_report_pages_through_both_properties(fake, monkeypatch):
     c = connector(fake, monkeypatch, page_size=5)
     rows = extract(c, "daily_metrics")
-    days = (RUN - date(2025, 2, 15)).days + 1  # 15 days -> 3 pages of 5
+    days = (date(2025, 2, 28) - date(2025, 2, 15)).days + 1  # 14 days -> 3 pages of 5
     assert len(rows) == 2 * days * 5
-    offsets = [(r["property"], int(r["body"].get("offset", 0))) for r in fake.requests]
+    offsets = [(r["property"], int(r["body"].get("offset", 0))) for r in reports(fake)]
     assert offsets == [("111", 0), ("111", 5), ("111", 10), ("222", 0), ("222", 5), ("222", 10)]
-    body = fake.requests[0]["body"]
-    assert body["dateRanges"] == [{"startDate": "2025-02-15", "endDate": "2025-03-01"}]
+    body = reports(fake)[0]["body"]
+    # up to the last day that is over in the property's zone: the run date is still running
+    assert body["dateRanges"] == [{"startDate": "2025-02-15", "endDate": "2025-02-28"}]
     assert body["limit"] == "5" and body["keepEmptyRows"] is True
     day = {
         (r["property_id"], r["metric"]): r["value"] for r in rows if r["date"] == date(2025, 2, 20)
@@ -79,7 +91,7 @@ def test_lookback_is_re_extracted_every_run(fake, monkeypatch):
     c = connector(fake, monkeypatch)
     state = LandedState(windows=(Window(date(2025, 2, 15), date(2025, 2, 27)),))
     extract(c, "daily_metrics", state)
-    assert {r["body"]["dateRanges"][0]["startDate"] for r in fake.requests} == {"2025-02-24"}
+    assert {r["body"]["dateRanges"][0]["startDate"] for r in reports(fake)} == {"2025-02-24"}
 
 
 def test_period_totals_come_from_ga4_never_from_days(fake, monkeypatch):
@@ -88,14 +100,12 @@ def test_period_totals_come_from_ga4_never_from_days(fake, monkeypatch):
     by = {(r["property_id"], r["grain"], r["period_start"]): r["value"] for r in rows}
     feb = [fake.data["111"][date(2025, 2, d)]["totalUsers"] for d in range(1, 29)]
     assert by[("111", "month", date(2025, 2, 1))] == round(sum(feb) * 0.6)  # not sum(feb)
-    q1 = [
-        fake.data["111"][date(2025, 1, 1) + timedelta(days=i)]["totalUsers"] for i in range(59 + 1)
-    ]
-    assert by[("111", "quarter", date(2025, 1, 1))] == round(sum(q1) * 0.6)  # Q1 up to 1 March
+    q1 = [fake.data["111"][date(2025, 1, 1) + timedelta(days=i)]["totalUsers"] for i in range(59)]
+    assert by[("111", "quarter", date(2025, 1, 1))] == round(sum(q1) * 0.6)  # Q1 to 28 Feb
     assert ("111", "week", date(2025, 2, 10)) in by  # the ISO week holding 15 February
     assert ("222", "year", date(2025, 1, 1)) in by
     dims = sorted(
-        {tuple(d["name"] for d in r["body"].get("dimensions", [])) for r in fake.requests}
+        {tuple(d["name"] for d in r["body"].get("dimensions", [])) for r in reports(fake)}
     )
     assert dims == [(), ("isoYearIsoWeek",), ("year",), ("yearMonth",)]
 
@@ -122,7 +132,9 @@ def test_500_is_retried_with_backoff(fake, monkeypatch):
     fake.fail_next(500, "Internal error encountered.")
     fake.fail_next(503, "The service is currently unavailable.")
     rows = extract(connector(fake, monkeypatch), "daily_metrics")
-    assert rows and len(fake.requests) == 4  # two failures, then one page per property
+    # two failures (of the first call, which asks for the property's time zone), then
+    # the other property's zone and one page per property
+    assert rows and len(fake.requests) == 6 and len(reports(fake)) == 2
 
 
 def test_403_fails_at_once_with_a_clear_message(fake, monkeypatch):
@@ -194,6 +206,6 @@ def test_service_account_key_file(fake, monkeypatch, tmp_path):
         start_date=date(2025, 2, 25),
     )
     rows = extract(GA4(config), "daily_metrics")
-    assert len(rows) == 5 * 5
+    assert len(rows) == 4 * 5  # 25..28 February
     # a JWT signed with the account's key, as Google's client sends for service accounts
     assert fake.requests[0]["headers"]["Authorization"].count(".") == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,12 +15,13 @@ from tests.fakes.linkedin import FakeLinkedIn
 
 TOKEN = "canary-linkedin-token-4e3d2c1b"
 RUN = date(2025, 6, 10)
+NIGHTLY = datetime(2025, 6, 10, 2, tzinfo=ZoneInfo("Europe/Copenhagen"))  # 00:00 UTC
 
 
 @pytest.fixture
 def linkedin(httpserver, monkeypatch):
     monkeypatch.setenv("LI_TEST_TOKEN", TOKEN)
-    fake = FakeLinkedIn(token=TOKEN, organization="2414183", today=RUN)
+    fake = FakeLinkedIn(token=TOKEN, organization="2414183", now=NIGHTLY)
     fake.url = fake.install(httpserver)
     return fake
 
@@ -39,7 +41,9 @@ def connector(fake, start):
 
 
 def run(c, log=None):
-    ctx = ExtractContext(run_date=RUN, state=LandedState(), log=log or logging.getLogger("t"))
+    ctx = ExtractContext(
+        run_date=RUN, state=LandedState(), log=log or logging.getLogger("t"), moment=NIGHTLY
+    )
     [batch] = list(c.extract(c.streams[0], ctx))
     return batch.records.to_pylist()
 
@@ -77,12 +81,25 @@ def test_statistics_snapshot_and_posts_with_the_required_headers(linkedin):
     )
 
 
-def test_older_backfills_are_clamped_to_12_months_with_a_clear_message(linkedin, caplog):
+def test_statistics_stop_at_12_months_but_posts_cover_the_whole_history(linkedin, caplog):
+    """LinkedIn's 12-month limit is on statistics; the Posts API lists every post."""
+    linkedin.shares = {RUN - timedelta(days=d): {"impressionCount": 10} for d in range(1, 500)}
+    old = [datetime(2023, 3, 1, 9, tzinfo=UTC), datetime(2023, 3, 1, 15, tzinfo=UTC)]
+    old += [datetime(2024, 2, 29, 12, tzinfo=UTC)]
+    recent = [datetime(2025, 6, 8, 9, tzinfo=UTC)]
+    linkedin.posts = old + recent
     with caplog.at_level(logging.WARNING):
         rows = run(connector(linkedin, date(2023, 1, 1)))
-    assert "LinkedIn keeps statistics for the last 12 months only" in caplog.text
+    assert "for the last 12 months only" in caplog.text
     assert "start_date 2023-01-01" in caplog.text
-    assert min(r["date"] for r in rows) == RUN - timedelta(days=364)
+    impressions = sorted(r["date"] for r in rows if r["metric"] == "impressionCount")
+    # 00:00 UTC on 10 June: 9 June is over; statistics reach back 365 days from there
+    assert impressions[0] == date(2024, 6, 10) and impressions[-1] == date(2025, 6, 9)
+    assert len(impressions) == 365
+    posts = {r["date"]: r["value"] for r in rows if r["metric"] == "posts_published"}
+    assert min(posts) == date(2023, 1, 1) and max(posts) == date(2025, 6, 9)
+    assert posts[date(2023, 3, 1)] == 2 and posts[date(2024, 2, 29)] == 1
+    assert posts[date(2025, 6, 8)] == 1 and sum(posts.values()) == 4
 
 
 def test_a_rejected_token_fails_at_once(linkedin):

@@ -102,7 +102,7 @@ def test_every_pagination_style_reads_every_record_once(api, style):
     assert sum(r["value"] for r in rows if r["metric"] == "shop.orders") == 8
     # 23:30 UTC is the next day in Copenhagen: timestamps become business days
     assert {r["date"] for r in rows if r["record_key"] == "1"} == {date(2026, 11, 3)}
-    assert batch.window == Window(date(2026, 10, 1), RUN)
+    assert batch.window == Window(date(2026, 10, 1), RUN - timedelta(days=1))  # run date runs
     pages = [r for r in api.requests if r["path"] == f"v1/{style}/orders"]
     assert len(pages) == (1 if style == "none" else 3)  # 8 records, 3 a page
     assert all(r["args"]["api_key"] == KEY for r in pages)
@@ -141,16 +141,17 @@ def test_incremental_endpoint_asks_from_the_last_window_minus_its_lookback(api):
     api.requests.clear()
     [second] = extract(c, LandedState(windows=(Window(date(2026, 10, 1), date(2026, 11, 4)),)))
     assert api.requests[0]["args"]["updated_since"] == "2026-11-02"
-    assert second.window == Window(date(2026, 11, 2), RUN)
+    assert second.window == Window(date(2026, 11, 2), RUN - timedelta(days=1))
     # the server only returns records updated since then: updated 2 Nov onwards
     assert {r["record_key"] for r in second.records.to_pylist()} == {"1", "2", "3", "5", "6", "7"}
     assert first.records.num_rows == 16
 
 
-def test_records_outside_start_date_and_run_date_are_skipped_and_nulls_kept(api):
-    records = orders(3)
+def test_records_outside_start_date_and_the_last_complete_day_are_skipped_and_nulls_kept(api):
+    records = orders(4)
     records[0]["created_at"] = "2026-09-30"  # before start_date
     records[1]["created_at"] = "2026-12-01"  # after the run date
+    records[3]["created_at"] = RUN.isoformat()  # the run date itself: not over yet
     records[2]["total"] = {"amount": None}  # no value: landed as null, not invented
     api.add("v1/none/orders", "none", records)
     [batch] = extract(connector(api.url, [endpoint("none")]))

@@ -4,6 +4,9 @@ It speaks what Google's REST transport sends and expects: `POST /v1beta/properti
 with a camelCase JSON body (64-bit numbers as strings), and a RunReportResponse with
 dimensionHeaders, metricHeaders, rows, rowCount, metadata and propertyQuota. Data comes from a
 dict the test controls; failures can be scripted (429 with Retry-After, 500, 403).
+
+Like GA4, it has a clock (`now`) read in the property's time zone: today's numbers are
+intraday (partial: the share of the day gone by) and later days have no rows at all.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from werkzeug.wrappers import Request, Response
 
@@ -43,6 +47,7 @@ class FakeGA4:
     service_accounts: dict[str, str] = field(default_factory=dict)
     requests: list[dict] = field(default_factory=list)
     request_times: list[float] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the platform's clock
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self, httpserver) -> str:
@@ -100,10 +105,10 @@ class FakeGA4:
         [date_range] = body["dateRanges"]
         start = date.fromisoformat(date_range["startDate"])
         end = date.fromisoformat(date_range["endDate"])
-        days = self.data.get(property_id, {})
+        days = self.as_of_now(self.data.get(property_id, {}))
         groups: dict[str, list[date]] = defaultdict(list)
         d = start
-        while d <= end:
+        while d <= min(end, self.today()):  # days that have not begun have no rows
             groups[_dimension_value(dims[0], d) if dims else ""].append(d)
             d += timedelta(days=1)
         rows = []
@@ -146,6 +151,18 @@ class FakeGA4:
         if not response["rows"]:
             del response["rows"]  # proto JSON leaves empty repeated fields out
         return response
+
+    def today(self) -> date:
+        return self.now.astimezone(ZoneInfo(self.time_zone)).date()
+
+    def as_of_now(self, days: dict) -> dict:
+        """The data as GA4 shows it at `now`: today's numbers only as far as the day has gone."""
+        today = self.today()
+        if today not in days:
+            return days
+        local = self.now.astimezone(ZoneInfo(self.time_zone))
+        gone = (local.hour * 3600 + local.minute * 60 + local.second) / 86400
+        return {**days, today: {m: float(round(v * gone)) for m, v in days[today].items()}}
 
     @staticmethod
     def total(days, dates, metric) -> float:

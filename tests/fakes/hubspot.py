@@ -1,5 +1,10 @@
 """A local HubSpot CRM v3 API: object lists (cursor paging), search (with HubSpot's
-10,000-result cap), deal pipelines, rate-limit headers and scripted 429s."""
+10,000-result cap), deal pipelines, rate-limit headers and scripted 429s.
+
+Deals carry HubSpot's calculated properties `hs_is_closed` and `hs_is_closed_won` (from the
+stage's pipeline metadata), returned when asked for and searchable, as HubSpot computes them.
+Records created after the CRM's clock (`now`) do not exist yet.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ class FakeHubSpot:
     pipelines: list[dict] = field(default_factory=list)
     rate_limited: int = 0  # answer this many calls with 429 first
     requests: list[dict] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the CRM's clock
 
     def install(self, httpserver) -> str:
         httpserver.expect_request(re.compile(r"^/crm/v3/.+")).respond_with_handler(self.handle)
@@ -74,8 +80,26 @@ class FakeHubSpot:
             return _json({"results": self.pipelines})
         return _error(404, "Not found", "OBJECT_NOT_FOUND")
 
+    def visible(self, obj) -> dict[str, dict]:
+        """The records that exist at the CRM's clock."""
+        return {
+            i: props
+            for i, props in self.objects[obj].items()
+            if not props.get("createdate")
+            or millis(props["createdate"]) <= self.now.timestamp() * 1000
+        }
+
+    def properties(self, obj, record_id) -> dict:
+        """Stored properties plus the ones HubSpot calculates for deals."""
+        props = dict(self.objects[obj][record_id])
+        if obj == "deals":
+            closed, won = self.stage_state(props.get("dealstage"))
+            props["hs_is_closed"] = str(closed).lower()
+            props["hs_is_closed_won"] = str(won).lower()
+        return props
+
     def record(self, obj, record_id, wanted):
-        props = self.objects[obj][record_id]
+        props = self.properties(obj, record_id)
         names = (wanted or UNNAMED[obj]) + DEFAULTS[obj]
         values = {n: props.get(n) for n in names}
         values["hs_object_id"] = record_id
@@ -90,7 +114,7 @@ class FakeHubSpot:
 
     def list(self, obj, args):
         wanted = args["properties"].split(",") if args.get("properties") else None
-        ids = sorted(self.objects[obj], key=int)
+        ids = sorted(self.visible(obj), key=int)
         after = int(args.get("after", 0))
         limit = min(int(args.get("limit", 10)), 100)
         page = [i for i in ids if int(i) > after][:limit]
@@ -107,8 +131,8 @@ class FakeHubSpot:
         [group] = body.get("filterGroups", [{}]) or [{"filters": []}]
         matches = [
             i
-            for i, props in self.objects[obj].items()
-            if all(self.passes(obj, i, props, f) for f in group["filters"])
+            for i in self.visible(obj)
+            if all(self.passes(obj, i, self.properties(obj, i), f) for f in group["filters"])
         ]
         [sort] = body.get("sorts", [{"propertyName": "hs_object_id", "direction": "ASCENDING"}])
         matches.sort(key=lambda i: (self.sort_key(obj, i, sort["propertyName"]), int(i)))
@@ -128,9 +152,8 @@ class FakeHubSpot:
 
     def passes(self, obj, record_id, props, f):
         name, op, value = f["propertyName"], f["operator"], f.get("value")
-        if name == "hs_is_closed":
-            actual = str(self.is_closed(props.get("dealstage"))).lower()
-            return op == "EQ" and actual == value
+        if name in ("hs_is_closed", "hs_is_closed_won"):  # booleans, compared as text
+            return {"EQ": props[name] == value, "NEQ": props[name] != value}[op]
         actual = int(record_id) if name == "hs_object_id" else millis(props[name])
         value = int(value)
         return {
@@ -140,12 +163,15 @@ class FakeHubSpot:
             "EQ": actual == value,
         }[op]
 
-    def is_closed(self, stage_id) -> bool:
+    def stage_state(self, stage_id) -> tuple[bool, bool]:
+        """(closed, won) of a stage: closed by its metadata, won when closed at probability 1."""
         for pipeline in self.pipelines:
             for stage in pipeline["stages"]:
                 if stage["id"] == stage_id:
-                    return stage["metadata"]["isClosed"] == "true"
-        return False
+                    meta = stage["metadata"]
+                    closed = meta["isClosed"] == "true"
+                    return closed, closed and float(meta.get("probability") or 0) >= 1.0
+        return False, False
 
 
 def _json(body) -> Response:

@@ -2,7 +2,9 @@
 
 It insists on the `LinkedIn-Version` and `X-Restli-Protocol-Version: 2.0.0` headers, reads
 Rest.li `timeIntervals=(timeRange:(start:…,end:…),timeGranularityType:DAY)` queries, and — like
-LinkedIn — refuses statistics older than 12 months.
+LinkedIn — refuses statistics older than 12 months. It has a clock (`now`): a UTC day has
+statistics only once it is over, and posts exist from their publication on. The Posts API lists
+every post, however old.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def ms(day: date) -> int:
 class FakeLinkedIn:
     token: str
     organization: str
-    today: date
+    now: datetime  # the platform's clock
     shares: dict[date, dict[str, int]] = field(default_factory=dict)
     gains: dict[date, dict[str, int]] = field(default_factory=dict)
     followers: int = 0
@@ -66,11 +68,12 @@ class FakeLinkedIn:
         if not m:
             return _error(400, "Invalid timeIntervals", "ILLEGAL_ARGUMENT")
         start, end = int(m.group(1)), int(m.group(2))
-        if start < ms(self.today - timedelta(days=365)):
+        today = self.now.astimezone(UTC).date()
+        if start < ms(today - timedelta(days=365)):
             return _error(400, "Time range must be within the last 12 months", "ILLEGAL_ARGUMENT")
         days = []
         d = datetime.fromtimestamp(start / 1000, tz=UTC).date()
-        while ms(d) < end:
+        while ms(d) < end and d < today:  # the day still running has no statistics yet
             days.append(d)
             d += timedelta(days=1)
         if path == "/rest/organizationalEntityShareStatistics":
@@ -115,7 +118,7 @@ class FakeLinkedIn:
 
     def answer_posts(self, args) -> Response:
         start, count = int(args.get("start", 0)), int(args.get("count", 10))
-        ordered = sorted(self.posts, reverse=True)
+        ordered = sorted((t for t in self.posts if t <= self.now), reverse=True)
         page = ordered[start : start + count]
         elements = [
             {

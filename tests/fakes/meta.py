@@ -4,6 +4,10 @@ Insights come back as Meta documents them: `{"data": [{"name", "period", "values
 [{"value", "end_time"}]}], "paging": {...}}` with `end_time` the end of the Pacific day in UTC
 (07:00 or 08:00, by daylight saving); Instagram's `metric_type=total_value` answers one
 `total_value` per metric. A retired metric fails the whole call with error code 100.
+
+Like Meta, it has a clock (`now`): a Pacific day has insights only once it is over (a series
+stops at the last day that ended; a total counts only days that ended), posts exist from their
+creation time on, and Instagram's follower_count reaches back 30 days, not counting today.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.wrappers import Request, Response
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+FOLLOWER_COUNT_DAYS = 30
 
 
 def end_time(day: date) -> str:
@@ -43,6 +48,11 @@ class FakeGraph:
     usage: dict | None = None  # X-App-Usage to send
     requests: list[dict] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)  # more tokens accepted besides `token`
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the platform's clock
+
+    def is_over(self, day: date) -> bool:
+        """Whether a Pacific day has ended by the platform's clock (insights exist for it)."""
+        return datetime.combine(day + timedelta(days=1), time(), tzinfo=PACIFIC) <= self.now
 
     def install(self, httpserver) -> str:
         httpserver.expect_request(re.compile(rf"^/{self.version}/.+")).respond_with_handler(
@@ -86,7 +96,17 @@ class FakeGraph:
         if bad:
             return _error(400, 100, "(#100) The value must be a valid insights metric")
         since, until = date.fromisoformat(args["since"]), date.fromisoformat(args["until"])
+        today = self.now.astimezone(PACIFIC).date()
+        if "follower_count" in metrics and since < today - timedelta(days=FOLLOWER_COUNT_DAYS):
+            return _error(
+                400,
+                100,
+                "(#100) follower_count only supports querying data for the last 30 days "
+                "excluding the current day",
+            )
+        # the day still running (and any later one) has no insights yet
         days = [since + timedelta(days=i) for i in range((until - since).days)]
+        days = [d for d in days if self.is_over(d)]
         data = []
         for m in metrics:
             series = self.insights[node][m]
@@ -109,7 +129,8 @@ class FakeGraph:
         args = request.args
         limit = int(args.get("limit", 25))
         start = int(args.get("after", 0))
-        times = sorted(self.posts.get(node, []), reverse=True)  # newest first
+        # newest first; a post scheduled after the platform's clock does not exist yet
+        times = sorted((t for t in self.posts.get(node, []) if t <= self.now), reverse=True)
         if "since" in args:
             lo, hi = int(args["since"]), int(args["until"])
             times = [t for t in times if lo <= t.timestamp() < hi]

@@ -101,16 +101,23 @@ def test_job_schedule_and_one_writer_pool(defs):
     assert set(pools.values()) == {WAREHOUSE_POOL}
 
 
-def test_schedule_runs_for_the_scheduled_day(defs):
+def test_schedule_runs_as_of_the_scheduled_moment(defs):
     schedule = defs.resolve_schedule_def(f"{JOB_NAME}_schedule")
     from datetime import datetime
+    from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
-    context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 3, 29, 2, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
-    )
+    from orchestration.run_context import RunOptions
+
+    scheduled = datetime(2026, 11, 3, 2, 0, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    context = dg.build_schedule_context(scheduled_execution_time=scheduled)
     [request] = schedule.evaluate_tick(context).run_requests
-    assert request.run_config["resources"]["run_options"]["config"]["as_of"] == "2026-03-29"
+    assert request.run_key == "2026-11-03"  # one run per day, however late the tick
+    # the run extracts as of the scheduled moment (which days are over then), not "now"
+    options = RunOptions(**request.run_config["resources"]["run_options"]["config"])
+    config = SimpleNamespace(timezone="Europe/Copenhagen")
+    assert options.moment(config) == scheduled
+    assert options.run_date(config).isoformat() == "2026-11-03"
 
 
 def test_a_rest_api_source_joins_the_graph_from_config_alone(tmp_path):

@@ -1,8 +1,11 @@
 /*
   One row per source, account and day that must have data, and whether it has any.
-  A day must be there once it has left the source's lookback window: from the later of
-  start_date and the oldest day the platform keeps, to run date - 1 - lookback_days. Days still
-  inside the lookback may arrive late (the next runs re-extract them).
+  A day must be there once it is complete and has left the source's lookback window: from the
+  later of start_date and the oldest day the platform keeps, to the source's last complete day
+  - lookback_days. The last complete day is the newest window end its landed batches declare
+  (windows end at the last day that is over in the source's own time zone), never after run
+  date - 1: a day still running in the source's zone is never judged. Days still inside the
+  lookback may arrive late (the next runs re-extract them).
 */
 with sources as (
     select * from {{ ref('stg_scorecard_config__sources') }}
@@ -11,6 +14,41 @@ with sources as (
 
 run_context as (
     select run_date from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+settled as (
+    select
+        source_name,
+        max(window_end) as last_complete_day
+    from (
+        select
+            source_name,
+            window_end
+        from {{ ref('stg_ga4__daily_metrics') }}
+        {% for model in ['stg_facebook_page__page_insights', 'stg_instagram__account_insights',
+                         'stg_linkedin_page__organization_statistics'] %}
+            union all
+            select
+                source_name,
+                window_end
+            from {{ ref(model) }}
+        {% endfor %}
+    ) as landed
+    group by source_name
+),
+
+settled_until as (
+    -- never after run date - 1; a source with nothing landed yet is judged to run date - 1
+    select
+        sources.source_name,
+        case
+            when settled.last_complete_day < run_context.run_date then settled.last_complete_day
+            else cast({{ dbt.dateadd('day', '-1', 'run_context.run_date') }} as date)
+        end as last_complete_day
+    from sources
+    left join settled
+        on sources.source_name = settled.source_name
+    cross join run_context
 ),
 
 accounts as (
@@ -26,12 +64,13 @@ accounts as (
                 then sources.start_date
             else cast({{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }} as date)
         end as first_day,
-        cast(
-            {{ dbt.dateadd('day', '-1 - sources.lookback_days', 'run_context.run_date') }} as date
-        ) as last_day
+        cast({{ dbt.dateadd('day', '-1 * sources.lookback_days', 'settled_until.last_complete_day') }}
+            as date) as last_day
     from sources
     inner join {{ ref('stg_scorecard_config__source_accounts') }} as accounts
         on sources.source_name = accounts.source_name
+    inner join settled_until
+        on sources.source_name = settled_until.source_name
     cross join run_context
 ),
 

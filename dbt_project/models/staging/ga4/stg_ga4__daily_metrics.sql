@@ -24,6 +24,7 @@ renamed as (
         coalesce(subject_to_thresholding, false) as subject_to_thresholding,
         coalesce(data_loss_from_other_row, false) as data_loss_from_other_row,
         coalesce(sampled, false) as sampled,
+        _window_end as window_end,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -42,6 +43,7 @@ select
     subject_to_thresholding,
     data_loss_from_other_row,
     sampled,
+    window_end,
     extracted_at,
     batch_id
 from newest
