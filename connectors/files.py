@@ -24,15 +24,20 @@ class BadFileError(ValueError):
 
 
 def inbox_files(location: Path) -> list[Path]:
-    """Files of a folder (or glob pattern), oldest name first, ignoring temp/hidden files."""
+    """Files of a folder (or glob pattern), ignoring temp/hidden files, oldest first (by
+    modification time, then name): they are landed in this order, and where two files cover
+    the same days the one landed later wins, so the newest export must come last."""
     if location.is_dir():
         candidates = [p for p in location.iterdir() if p.is_file()]
     else:
         candidates = [Path(p) for p in glob.glob(str(location)) if Path(p).is_file()]
     return sorted(
-        p
-        for p in candidates
-        if p.suffix.lower() in SUPPORTED and not p.name.startswith((".", "~$"))
+        (
+            p
+            for p in candidates
+            if p.suffix.lower() in SUPPORTED and not p.name.startswith((".", "~$"))
+        ),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
     )
 
 

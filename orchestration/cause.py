@@ -40,7 +40,7 @@ def single_source_cause(
 def _describe(failure: dict, run_date: date) -> str:
     suite = failure["suite"]
     if failure.get("error"):
-        return f"{run_date}: the check {suite} could not run ({failure['error']})"
+        return f"{run_date}: the check {suite} could not run: {failure['error']}"
     outcomes = failure.get("failed") or []
     if not outcomes:
         return f"{run_date}: the check {suite} evaluated no expectations"
@@ -57,4 +57,4 @@ def _describe(failure: dict, run_date: date) -> str:
     found = ", ".join(f"{k} {v}" for k, v in shown.items() if not _DAY.match(str(v)))
     count = outcome.get("unexpected_count")
     rows = f"; {count} row(s) break it" if count and count > 1 else ""
-    return f"{day}: {rule} — not met{f' ({found})' if found else ''}{rows} [{suite}]"
+    return f"{day}: {rule} — not met{f' ({found})' if found else ''}{rows}; check {suite}"

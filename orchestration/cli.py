@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connectors.secrets import ConfigError
@@ -160,10 +161,14 @@ def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=
         raise typer.Exit(2) from None
     if not outcome.published:
         if outcome.cause:  # the one line to read first, before the details
-            err.print(f"\n[bold red]Run failed:[/] {outcome.cause}", highlight=False)
+            err.print(
+                f"\n[bold red]Run failed:[/] {escape(outcome.cause)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         err.print(
             (
-                "[bold red]Nothing was published.[/] "
+                "[bold red]So nothing was published.[/] "
                 if outcome.cause
                 else "\n[bold red]Run failed: nothing was published.[/] "
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -67,6 +68,30 @@ class FinanceFilesConfig(SourceConfig):
         default_factory=list,
         description="Categories booked as negative credits; their sign is flipped.",
     )
+    file_period: str | None = Field(
+        default=None,
+        description="Regular expression for file names that state the period an export covers: "
+        "named groups `start` and `end` (20260101 or 2026-01-01) or `month` (202601 or "
+        "2026-01), e.g. 'posteringer_(?P<start>\\d{8})-(?P<end>\\d{8})'. A file covers that "
+        "period (else the days from its first to its last booking date); a later file replaces "
+        "earlier lines only on the days it covers.",
+    )
+
+    @field_validator("file_period")
+    @classmethod
+    def _period_pattern(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            groups = set(re.compile(v).groupindex)
+        except re.error as e:
+            raise ValueError(f"'{v}' is not a regular expression ({e})") from None
+        if not ({"start", "end"} <= groups or "month" in groups):
+            raise ValueError(
+                f"'{v}' names no period: use the named groups (?P<start>...) and (?P<end>...), "
+                "or (?P<month>...)"
+            )
+        return v
 
     @field_validator("accounts")
     @classmethod
@@ -144,13 +169,67 @@ class FinanceFiles(Connector):
             except BadFileError as e:
                 yield e
                 continue
-            dates = table.column("booking_date").to_pylist()
-            yield Batch(
-                records=table,
-                window=Window(min(dates), max(dates)),
-                file_name=path.name,
-                file_hash=digest,
-            )
+            try:
+                covers = coverage(path, table, self.config, ctx.log)
+            except BadFileError as e:
+                yield e
+                continue
+            # the window is the file's coverage: staging replaces earlier lines on these days
+            yield Batch(records=table, window=covers, file_name=path.name, file_hash=digest)
+
+
+def coverage(path: Path, table: pa.Table, config: FinanceFilesConfig, log) -> Window:
+    """The days a ledger export speaks for: the period its name states (when the source sets
+    `file_period` and the name matches), else its first to its last booking date. A line
+    outside a stated period means the name or the export is wrong: the file is refused."""
+    dates = table.column("booking_date").to_pylist()
+    booked = Window(min(dates), max(dates))
+    if config.file_period is None:
+        return booked
+    match = re.search(config.file_period, path.name)
+    if match is None:
+        log.warning(
+            "%s: the name does not match file_period %r; it covers the days it has lines on (%s)",
+            path.name,
+            config.file_period,
+            booked,
+        )
+        return booked
+    try:
+        stated = stated_period(match)
+    except ValueError as e:
+        raise BadFileError(path, f"the period in the file name is not a date range: {e}") from e
+    outside = [
+        (line, f"booking date {day} is outside {stated}, the period the file name states")
+        for line, day in zip(table.column("line_number").to_pylist(), dates, strict=True)
+        if not stated.start <= day <= stated.end
+    ]
+    if outside:
+        raise BadFileError(path, describe_errors(outside))
+    return stated
+
+
+def stated_period(match: re.Match) -> Window:
+    """The period named by a file_period match: `start`/`end` dates or one `month`."""
+    groups = match.groupdict()
+    if groups.get("month"):
+        digits = groups["month"].replace("-", "")
+        if not re.fullmatch(r"\d{6}", digits):
+            raise ValueError(f"month {groups['month']!r} is not like 202601 or 2026-01")
+        first = date(int(digits[:4]), int(digits[4:]), 1)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return Window(first, following - timedelta(days=1))
+    start, end = (_named_day(groups[k]) for k in ("start", "end"))
+    if end < start:
+        raise ValueError(f"{end} is before {start}")
+    return Window(start, end)
+
+
+def _named_day(text: str) -> date:
+    digits = text.replace("-", "")
+    if not re.fullmatch(r"\d{8}", digits):
+        raise ValueError(f"{text!r} is not a date like 20260131 or 2026-01-31")
+    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 
 def parse_ledger(path: Path, config: FinanceFilesConfig) -> pa.Table:

@@ -153,3 +153,71 @@ def test_manual_metrics_declare_their_additivity():
     )
     [metric] = connector.provided_metrics()
     assert (metric.metric_id, metric.additivity) == ("manual.nps", "average")
+
+
+PERIOD = r"posteringer_(?P<start>\d{8})-(?P<end>\d{8})"
+
+
+def ledger_batches(tmp_path, **keys):
+    config = FinanceFilesConfig(**{**DANISH, "path": str(tmp_path), **keys})
+    connector = FinanceFiles(config)
+    return list(connector.extract(connector.streams[0], ExtractContext(run_date=date(2026, 2, 10))))
+
+
+def write(path: Path, *lines: str) -> Path:
+    path.write_text("Dato;Konto;Tekst;Beløb\r\n" + "".join(f"{x}\r\n" for x in lines), "utf-8-sig")
+    return path
+
+
+def test_a_file_covers_the_period_its_name_states_else_its_booking_days(tmp_path):
+    write(tmp_path / "posteringer_20260101-20260115.csv", "03-01-2026;1010;Salg;-1,00")
+    write(tmp_path / "udtraek_januar.csv", "05-01-2026;1010;Salg;-1,00", "20-01-2026;1010;x;-2,00")
+    by_name = {b.file_name: b.window for b in ledger_batches(tmp_path, file_period=PERIOD)}
+    # stated: 1-15 January although its only line is on the 3rd; unnamed: its booking days
+    assert str(by_name["posteringer_20260101-20260115.csv"]) == "2026-01-01..2026-01-15"
+    assert str(by_name["udtraek_januar.csv"]) == "2026-01-05..2026-01-20"
+    # without file_period every file covers its first to its last booking date
+    plain = {b.file_name: b.window for b in ledger_batches(tmp_path)}
+    assert str(plain["posteringer_20260101-20260115.csv"]) == "2026-01-03..2026-01-03"
+
+
+def test_a_month_in_the_name_covers_the_whole_month(tmp_path):
+    write(tmp_path / "posteringer_2024-02.csv", "10-02-2024;1010;Salg;-1,00")
+    [batch] = ledger_batches(tmp_path, file_period=r"posteringer_(?P<month>\d{4}-\d{2})")
+    assert str(batch.window) == "2024-02-01..2024-02-29"  # a leap year's February
+
+
+def test_a_line_outside_the_stated_period_refuses_the_file(tmp_path):
+    write(
+        tmp_path / "posteringer_20260201-20260228.csv",
+        "03-02-2026;1010;Salg;-1,00",
+        "31-01-2026;1010;Sent;-2,00",
+    )
+    [bad] = ledger_batches(tmp_path, file_period=PERIOD)
+    assert isinstance(bad, BadFileError)
+    assert bad.reason == (
+        "1 bad row(s): line 3: booking date 2026-01-31 is outside 2026-02-01..2026-02-28, "
+        "the period the file name states"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (r"posteringer_(\d{8})", "names no period"),
+        (r"posteringer_(?P<start>\d{8}", "is not a regular expression"),
+    ],
+)
+def test_a_file_period_without_named_dates_is_a_configuration_error(pattern, message):
+    with pytest.raises(ValueError, match=message):
+        FinanceFilesConfig(**{**DANISH, "file_period": pattern})
+
+
+def test_inbox_files_land_oldest_first_so_the_newest_export_wins(tmp_path):
+    import os
+
+    newer = write(tmp_path / "a_corrected.csv", "03-01-2026;1010;Salg;-1,00")
+    older = write(tmp_path / "b_first.csv", "04-01-2026;1010;Salg;-1,00")
+    os.utime(older, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    os.utime(newer, ns=(1_700_000_100_000_000_000, 1_700_000_100_000_000_000))
+    assert [b.file_name for b in ledger_batches(tmp_path)] == ["b_first.csv", "a_corrected.csv"]

@@ -147,7 +147,8 @@ def test_real_sources_publish_hand_computed_numbers(project):
     second = run_local(root, "2026-11-04", {"GA4_E2E_TOKEN": CANARY})
     assert second.returncode == 0, second.stderr + second.stdout
     daily = [r for r in fake.requests if r["body"].get("dimensions") == [{"name": "date"}]]
-    assert {r["body"]["dateRanges"][0]["startDate"] for r in daily} == {"2026-10-31"}  # lookback
+    # the first night ended at 2 November (3 November had begun in Copenhagen): 2 Nov - 3 days
+    assert {r["body"]["dateRanges"][0]["startDate"] for r in daily} == {"2026-10-30"}
     assert month(serving, "metric", "web.sessions") == 10230 - 130 + 1000  # overwritten...
     with duckdb.connect(str(serving), read_only=True) as con:
         day = con.execute(

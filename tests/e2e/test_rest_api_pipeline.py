@@ -183,7 +183,8 @@ def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(sh
     second = run_local(root, "2026-11-04", {"SHOP_E2E_KEY": KEY})
     assert second.returncode == 0, second.stderr + second.stdout
     orders_calls = [r for r in api.requests if r["path"] == "v1/orders"]
-    assert orders_calls[0]["args"]["updated_since"] == "2026-10-31"  # 3 Nov - 3 days lookback
+    # the first night's window ended on 2 November, the last day over at its start: - 3 days
+    assert orders_calls[0]["args"]["updated_since"] == "2026-10-30"
     assert october(serving, "metric", "shop.revenue") == revenue - 30 - 5
     assert october(serving, "metric", "shop.orders") == 61
     assert october(serving, "kpi", "order_value") == pytest.approx((revenue - 35) / 61)

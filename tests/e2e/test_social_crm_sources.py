@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -58,6 +59,17 @@ def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
+def night(day: date) -> datetime:
+    """`--as-of DAY`: the moment the day began in Copenhagen (23:00 UTC the day before)."""
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+def run_night(root, fakes, day: date):
+    for fake in fakes:
+        fake.now = night(day)  # the platforms' clocks read the run's moment
+    return run_local(root, day.isoformat(), TOKENS)
+
+
 @pytest.fixture
 def platforms(tmp_path, httpserver):
     graph = FakeGraph(token=TOKENS["FB_E2E"])
@@ -77,7 +89,7 @@ def platforms(tmp_path, httpserver):
     graph.posts[ACCOUNT] = [at(d, h) for d in DAYS[:33] for h in (15, 20)]
     graph.tokens = {TOKENS["IG_E2E"]}  # Instagram calls the same Graph API with its own token
     url = graph.install(httpserver)
-    linkedin = FakeLinkedIn(token=TOKENS["LI_E2E"], organization=ORG, today=date(2026, 11, 3))
+    linkedin = FakeLinkedIn(token=TOKENS["LI_E2E"], organization=ORG, now=night(date(2026, 11, 3)))
     linkedin.shares = {
         d: {
             "impressionCount": 500,
@@ -174,6 +186,15 @@ def platforms(tmp_path, httpserver):
     return tmp_path, graph, linkedin, crm
 
 
+def values_by_day(serving, metric):
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return con.execute(
+            "select period_start, value from scorecard.metric_values"
+            " where metric_id = ? and grain = 'day' order by 1",
+            [metric],
+        ).fetchall()
+
+
 def value(serving, kind, key, grain="month", start="2026-10-01"):
     table, column = ("kpi_values", "kpi_id") if kind == "kpi" else ("metric_values", "metric_id")
     with duckdb.connect(str(serving), read_only=True) as con:
@@ -186,10 +207,10 @@ def value(serving, kind, key, grain="month", start="2026-10-01"):
 
 
 def test_social_and_crm_sources_publish_hand_computed_kpis(platforms):
-    root, graph, _, crm = platforms
+    root, graph, linkedin, crm = platforms
     graph.throttle_next = [17]  # Meta throttles once: the connector waits, then goes on
     crm.rate_limited = 1
-    first = run_local(root, "2026-11-03", TOKENS)
+    first = run_night(root, (graph, linkedin, crm), date(2026, 11, 3))
     assert first.returncode == 0, first.stderr + first.stdout
     serving = root / "data/serving.duckdb"
 
@@ -198,15 +219,16 @@ def test_social_and_crm_sources_publish_hand_computed_kpis(platforms):
     assert value(serving, "metric", "social.engagements") == 31 * (40 + 90 + (10 + 6 + 2 + 2))
     assert value(serving, "kpi", "engagement_rate") == pytest.approx(100 * 4650 / 108500)
     assert value(serving, "kpi", "instagram_rate") == pytest.approx(100 * 90 / 2000)
-    # Instagram's follower_count exists for the last 30 days only: 5 Oct..31 Oct = 27 days
-    assert value(serving, "kpi", "follower_gains") == 31 * 3 + 27 * 5 + 31 * 5
+    # Instagram's follower_count reaches back 30 days before today in Los Angeles (2 Nov at
+    # the run): 3 Oct..1 Nov, so 29 days of October
+    assert value(serving, "kpi", "follower_gains") == 31 * 3 + 29 * 5 + 31 * 5
     assert value(serving, "kpi", "posts") == 31 + 2 * 31 + 31
-    # followers: a stock. 2 November has all three platforms (snapshots are taken nightly)
-    assert (
-        value(serving, "metric", "social.followers", "day", "2026-11-02")
-        == (9000 + 3 * 32) + 8000 + 4000
-    )
-    assert value(serving, "metric", "social.followers") == 9000 + 3 * 30  # October ends on 31 Oct
+    # followers: a stock; October ends on 31 Oct (Facebook's series; the others are snapshots)
+    assert value(serving, "metric", "social.followers") == 9000 + 3 * 30
+    # at 00:00 in Copenhagen, 1 November is the last day over in Los Angeles and in UTC
+    for metric in ("social.impressions", "social.posts"):
+        days = [start for start, _ in values_by_day(serving, metric)]
+        assert max(days) == date(2026, 11, 1)
     # CRM, October: deals 1 and 3 won (3 in a pipeline whose won stage is called "Signed")
     assert value(serving, "kpi", "leads") == 93
     assert value(serving, "kpi", "deals_won") == 2
@@ -218,8 +240,14 @@ def test_social_and_crm_sources_publish_hand_computed_kpis(platforms):
     # next night: deal 3's amount was corrected in HubSpot
     crm.objects["deals"]["3"]["amount"] = "25000"
     crm.objects["deals"]["3"]["hs_lastmodifieddate"] = stamp(at(date(2026, 11, 3), 12))
-    second = run_local(root, "2026-11-04", TOKENS)
+    second = run_night(root, (graph, linkedin, crm), date(2026, 11, 4))
     assert second.returncode == 0, second.stderr + second.stdout
+    # 2 November now has all three platforms: Facebook's day is over, the others' snapshots
+    # were read on the night of 3 November
+    assert (
+        value(serving, "metric", "social.followers", "day", "2026-11-02")
+        == (9000 + 3 * 32) + 8000 + 4000
+    )
     assert value(serving, "kpi", "won_revenue") == 35000  # overwritten...
     assert value(serving, "kpi", "deals_won") == 2  # ...not duplicated
 

@@ -32,6 +32,7 @@ class FakeLinkedIn:
     gains: dict[date, dict[str, int]] = field(default_factory=dict)
     followers: int = 0
     posts: list[datetime] = field(default_factory=list)
+    delayed: set[date] = field(default_factory=set)  # days whose statistics are not ready yet
     requests: list[dict] = field(default_factory=list)
 
     def install(self, httpserver) -> str:
@@ -74,7 +75,8 @@ class FakeLinkedIn:
         days = []
         d = datetime.fromtimestamp(start / 1000, tz=UTC).date()
         while ms(d) < end and d < today:  # the day still running has no statistics yet
-            days.append(d)
+            if d not in self.delayed:
+                days.append(d)
             d += timedelta(days=1)
         if path == "/rest/organizationalEntityShareStatistics":
             elements = [
