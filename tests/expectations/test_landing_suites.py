@@ -14,6 +14,7 @@ from connectors.demo.web import FLAGS  # the flags GA4 lands with every row
 from connectors.ga4 import GA4
 from connectors.hubspot import HubSpot
 from connectors.landing import LandingStore
+from connectors.linkedin_page import LinkedInPage
 from expectations import data_suites, run_suites, schema_suites
 
 RUN = date(2025, 3, 31)
@@ -165,6 +166,33 @@ def test_volume_a_sudden_drop_fails(store):
         "rows": 1,
         "trailing_median": 4.0,
     }
+
+
+def test_volume_judges_only_the_days_a_batch_declares_complete(store):
+    """A snapshot read at the run (followers as yesterday ended) can lie after the window, which
+    ends at the platform's last complete day: it is not a day with one row. A batch that claims
+    such a day complete is judged on it."""
+    stream = LinkedInPage.stream("organization_statistics")
+    metrics = ("impressionCount", "clickCount", "posts_published")
+    daily = [
+        {"account_id": "9", "date": date(2025, 3, d), "metric": m, "value": 1.0}
+        for d in range(1, 30)
+        for m in metrics
+    ]
+    snapshot = [{"account_id": "9", "date": date(2025, 3, 30), "metric": "firstDegreeSize",
+                 "value": 4000.0}]  # fmt: skip
+    table = pa.Table.from_pylist(daily + snapshot, schema=stream.schema)
+    store.write(SOURCE.name, stream, Batch(table, Window(date(2025, 3, 1), date(2025, 3, 29))))
+    _, data = gate(store, stream)
+    [volume] = [r for r in data.results if r.suite.name.endswith(".volume")]
+    assert volume.success and volume.rows == 1
+    # the same rows from a batch whose window says 30 March is over: one row against three
+    store.write(SOURCE.name, stream, Batch(table, Window(date(2025, 3, 1), date(2025, 3, 30))))
+    _, data = gate(store, stream)
+    [volume] = [r for r in data.results if r.suite.name.endswith(".volume")]
+    assert not volume.success
+    assert volume.failed[0].examples[0]["rows"] == 1
+    assert volume.failed[0].examples[0]["day"].startswith("2025-03-30")
 
 
 def test_personal_data_columns_are_refused_for_contacts(store):

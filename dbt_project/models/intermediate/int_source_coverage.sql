@@ -64,8 +64,9 @@ accounts as (
                 then sources.start_date
             else cast({{ dbt.dateadd('day', '1 - sources.history_days', 'run_context.run_date') }} as date)
         end as first_day,
-        cast({{ dbt.dateadd('day', '-1 * sources.lookback_days', 'settled_until.last_complete_day') }}
-            as date) as last_day
+        cast(
+            {{ dbt.dateadd('day', '-1 * sources.lookback_days', 'settled_until.last_complete_day') }} as date
+        ) as last_day
     from sources
     inner join {{ ref('stg_scorecard_config__source_accounts') }} as accounts
         on sources.source_name = accounts.source_name
