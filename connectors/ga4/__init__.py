@@ -163,6 +163,7 @@ class GA4(Connector):
         super().__init__(config)
         self._quota: list[dict] = []
         self._window = None
+        self._api = None  # one client per run, made on first use
         self._zones: dict[str, str] | None = None
 
     def accounts(self) -> list[str]:
@@ -171,7 +172,7 @@ class GA4(Connector):
     def api(self, ctx: ExtractContext):
         from connectors.ga4.api import GA4Api
 
-        if getattr(self, "_api", None) is None:
+        if self._api is None:
             self._api = GA4Api(self.config, log=ctx.log, policy=self.policy)
         return self._api
 

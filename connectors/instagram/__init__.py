@@ -76,9 +76,9 @@ class Instagram(Connector):
                 if isinstance(value, int | float):
                     values.append((day, item["name"], float(value)))
         series = [m for m in wanted if m in TIME_SERIES]
-        recent = Window(
-            max(window.start, window.end - timedelta(days=FOLLOWER_COUNT_DAYS - 1)), window.end
-        )
+        # the last 30 days before today in Los Angeles, whatever range a backfill asks for
+        earliest = ctx.last_complete_day(self.day_zone) - timedelta(days=FOLLOWER_COUNT_DAYS - 1)
+        recent = Window(max(window.start, earliest), window.end)
         if series and recent.start <= recent.end:
             params = {
                 "period": "day",
