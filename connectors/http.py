@@ -5,7 +5,8 @@
   and on 429 after the server's `Retry-After` (urllib3's `Retry` does the waiting);
 - no retry on 400/401/403: those are answered at once with an error that says which source
   failed and what to do;
-- tokens redacted from every error message (see `connectors.secrets`).
+- tokens redacted from every error message (see `connectors.secrets`);
+- pages followed by paginator objects (`connectors.pagination`): no connector loops by hand.
 
 Connectors whose vendor ships a client (GA4) reuse `RetryPolicy` and the error types here.
 """
@@ -16,7 +17,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from connectors.pagination import Page, PageRequest, Paginator, PagingError, walk
 from connectors.secrets import redact
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -199,16 +201,35 @@ class HttpClient:
             )
         return RequestError(self.source, f"{where} ({detail}); check the source's settings")
 
-    def paginate(self, path: str, next_page, **kwargs: Any) -> Iterator[Any]:
-        """Follow pages: `next_page(json, response)` returns the next (path, kwargs) or None."""
-        while path:
-            response = self.request(kwargs.pop("method", "GET"), path, **kwargs)
-            body = response.json()
-            yield body
-            following = next_page(body, response)
-            if not following:
-                return
-            path, kwargs = following
+    def paginate(
+        self,
+        request: PageRequest | str,
+        paginator: Paginator | None = None,
+        *,
+        records: Callable[[Any], list] = lambda body: body,
+        max_pages: int = 100_000,
+        what: str = "",
+    ) -> Iterator[Page]:
+        """Every page of a request, as `paginator` says where the next one is (no paginator:
+        one page). Each `Page` has the response, the JSON body and `records(body)`."""
+        if isinstance(request, str):
+            request = PageRequest(request)
+
+        def fetch(page: PageRequest):
+            response = self.request(page.method, page.url, params=page.params, json=page.json)
+            return response, response.json()
+
+        try:
+            yield from walk(
+                fetch,
+                request,
+                paginator or Paginator(),
+                records=records,
+                max_pages=max_pages,
+                what=what,
+            )
+        except PagingError as e:
+            raise RequestError(self.source, str(e)) from None
 
 
 def bearer_client(

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from connectors.http import HttpClient, RequestError, RetryPolicy
+from connectors.pagination import NextUrlPaginator, PageRequest
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 GRAPH_URL = "https://graph.facebook.com"
@@ -131,14 +132,14 @@ class GraphClient(HttpClient):
             )
 
     def edge(self, path: str, params: dict[str, Any]) -> Iterator[dict]:
-        """Every item of a cursor-paged edge (`paging.next` until there is none)."""
-        body = self.get_json(path, params=params)
-        while True:
-            yield from body.get("data", [])
-            following = body.get("paging", {}).get("next")
-            if not following or not body.get("data"):
-                return
-            body = self.get_json(following)
+        """Every item of a paged edge: Graph names the next page's URL in `paging.next`."""
+        pages = self.paginate(
+            PageRequest(path, params),
+            NextUrlPaginator("paging.next"),
+            records=lambda body: body.get("data", []),
+        )
+        for page in pages:
+            yield from page.records
 
 
 def _usage_percent(headers) -> float:

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.api_core import exceptions as gexc
+from google.api_core import retry as google_retry
 
 from connectors.http import (
     AuthError,
@@ -23,6 +24,7 @@ from connectors.http import (
     TransientError,
     retry_after_seconds,
 )
+from connectors.pagination import OffsetPaginator, PageRequest, walk
 from connectors.secrets import remember, resolve_secret
 
 SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
@@ -64,6 +66,94 @@ def credentials_for(config):
         ) from None
 
 
+class _Attempt:
+    """One report call's retry decisions, for google's Retry (predicate and on_error)."""
+
+    def __init__(self, api: GA4Api, property_id: str):
+        self.api, self.property_id = api, property_id
+        self.transient_retries = 0
+        self.quota_refusal: str | None = None  # why a 429 is not retried: the error to raise
+        self.wait = 0.0
+
+    def retryable(self, error: Exception) -> bool:
+        api, policy = self.api, self.api.policy
+        if isinstance(error, gexc.TooManyRequests):
+            message = _message(error)
+            if "per day" in message.lower():
+                self.quota_refusal = (
+                    f"GA4 property {self.property_id} has used its daily quota ({message}); the "
+                    "run stops here and the next run continues from the same window"
+                )
+                return False
+            headers = getattr(getattr(error, "response", None), "headers", None)
+            self.wait = retry_after_seconds(headers) or policy.delay(self.transient_retries + 1)
+            if api.quota_waited + self.wait > api.config.quota_wait_seconds:
+                self.quota_refusal = (
+                    f"GA4 property {self.property_id} is over its hourly quota ({message}) and "
+                    f"waiting longer than quota_wait_seconds={api.config.quota_wait_seconds} "
+                    "would be needed; the run stops cleanly and the next run continues"
+                )
+                return False
+            return True
+        return _is_transient(error) and self.transient_retries < policy.attempts
+
+    def before_retry(self, error: Exception) -> None:
+        api = self.api
+        if isinstance(error, gexc.TooManyRequests):
+            # the server said how long; google's backoff is added on top of it
+            api.quota_waited += self.wait
+            api.log.warning(
+                f"{api.config.name}: GA4 property {self.property_id} throttled (429); "
+                f"waiting {self.wait:.1f} s as asked"
+            )
+            time.sleep(self.wait)
+            return
+        self.transient_retries += 1
+        api.log.warning(
+            f"{api.config.name}: GA4 {type(error).__name__} for property {self.property_id}; "
+            f"retry {self.transient_retries} of {api.policy.attempts}"
+        )
+
+    def error(self, error: Exception) -> Exception:
+        """Our error for what the retry gave up on or never retried."""
+        api, name = self.api, self.api.config.name
+        if isinstance(error, gexc.TooManyRequests) and self.quota_refusal:
+            return QuotaExhausted(name, self.quota_refusal)
+        if _is_transient(error):
+            return TransientError(
+                name,
+                f"GA4 property {self.property_id} kept failing ({type(error).__name__}: "
+                f"{_message(error)}) after {self.transient_retries} retries; try again later",
+            )
+        from google.auth.exceptions import RefreshError
+
+        if isinstance(error, RefreshError | gexc.Unauthenticated):
+            return AuthError(
+                name,
+                "GA4 rejected the credentials (expired or revoked token, or a disabled service "
+                f"account); renew the value of {api._credential_variable()}",
+            )
+        if isinstance(error, gexc.Unauthorized | gexc.Forbidden | gexc.NotFound | gexc.BadRequest):
+            return api._refusal(error, self.property_id)
+        return error
+
+
+def _is_transient(error: Exception) -> bool:
+    """5xx, timeouts and dropped connections: worth another try."""
+    import requests
+    from google.auth.exceptions import TransportError
+
+    return isinstance(
+        error,
+        (
+            *TRANSIENT,
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            TransportError,
+        ),
+    )
+
+
 class GA4Api:
     def __init__(self, config, *, log: logging.Logger, policy: RetryPolicy | None = None):
         from google.analytics.data_v1beta import BetaAnalyticsDataClient
@@ -79,80 +169,27 @@ class GA4Api:
         self.quota_waited = 0.0
 
     def run_report(self, request: dict, property_id: str):
-        """One page of one report; retried as the policy says, refused errors explained."""
-        retries = 0
-        while True:
-            try:
-                response = self.client.run_report(
-                    request=request, retry=None, timeout=self.policy.timeout
-                )
-                remember(getattr(self.credentials, "token", None))
-                return response
-            except gexc.TooManyRequests as e:
-                delay = self._quota_delay(e, property_id, retries)
-            except TRANSIENT as e:
-                delay = self._transient_delay(e, property_id, retries)
-            except (gexc.Unauthorized, gexc.Forbidden, gexc.NotFound, gexc.BadRequest) as e:
-                raise self._refusal(e, property_id) from None
-            except Exception as e:
-                delay = self._other_delay(e, property_id, retries)
-            retries += 1
-            time.sleep(delay)
-
-    def _quota_delay(self, error, property_id: str, retries: int) -> float:
-        message = _message(error)
-        if "per day" in message.lower():
-            raise QuotaExhausted(
-                self.config.name,
-                f"GA4 property {property_id} has used its daily quota ({message}); the "
-                "run stops here and the next run continues from the same window",
-            )
-        headers = getattr(getattr(error, "response", None), "headers", None)
-        delay = retry_after_seconds(headers) or self.policy.delay(retries + 1)
-        if self.quota_waited + delay > self.config.quota_wait_seconds:
-            raise QuotaExhausted(
-                self.config.name,
-                f"GA4 property {property_id} is over its hourly quota ({message}) and "
-                f"waiting longer than quota_wait_seconds={self.config.quota_wait_seconds} would "
-                "be needed; the run stops cleanly and the next run continues",
-            )
-        self.quota_waited += delay
-        self.log.warning(
-            f"{self.config.name}: GA4 property {property_id} throttled (429); "
-            f"waiting {delay:.1f} s as asked"
+        """One page of one report. Google's own retry object does all the retrying, on our
+        policy: transient failures with backoff, and GA4's hourly quota for as long as the
+        server asks (`Retry-After`) within `quota_wait_seconds`. What it gives up on, or never
+        retries, is raised as one of our errors, saying what to do."""
+        attempt = _Attempt(self, property_id)
+        retry = google_retry.Retry(
+            predicate=attempt.retryable,
+            initial=self.policy.backoff,
+            maximum=self.policy.max_backoff,
+            multiplier=2.0,
+            timeout=None,  # the predicate counts retries and the quota budget
+            on_error=attempt.before_retry,
         )
-        return delay
-
-    def _transient_delay(self, error, property_id: str, retries: int) -> float:
-        if retries >= self.policy.attempts:
-            raise TransientError(
-                self.config.name,
-                f"GA4 property {property_id} kept failing ({type(error).__name__}: "
-                f"{_message(error)}) after {retries} retries; try again later",
-            ) from None
-        delay = self.policy.delay(retries + 1)
-        self.log.warning(
-            f"{self.config.name}: GA4 {type(error).__name__} for property {property_id}; "
-            f"retry {retries + 1} of {self.policy.attempts} in {delay:.1f} s"
-        )
-        return delay
-
-    def _other_delay(self, error, property_id: str, retries: int) -> float:
-        import requests
-        from google.auth.exceptions import RefreshError, TransportError
-
-        if isinstance(error, RefreshError | gexc.Unauthenticated):
-            raise AuthError(
-                self.config.name,
-                "GA4 rejected the credentials (expired or revoked token, or a disabled service "
-                f"account); renew the value of {self._credential_variable()}",
-            ) from None
-        if isinstance(
-            error,
-            requests.exceptions.ConnectionError | requests.exceptions.Timeout | TransportError,
-        ):
-            return self._transient_delay(error, property_id, retries)
-        raise error
+        try:
+            response = self.client.run_report(
+                request=request, retry=retry, timeout=self.policy.timeout
+            )
+        except Exception as e:
+            raise attempt.error(e) from None
+        remember(getattr(self.credentials, "token", None))
+        return response
 
     def _refusal(self, error, property_id: str):
         message = _message(error)
@@ -208,12 +245,14 @@ class GA4Api:
 
     def pages(self, spec, property_id: str, page_size: int):
         """Every page of a report: limit/offset until `rowCount` rows have come back."""
-        offset = 0
-        while True:
-            response = self.run_report(
-                spec.request(property_id, offset=offset, limit=page_size), property_id
-            )
-            yield response
-            offset += len(response.rows)
-            if not response.rows or offset >= response.row_count:
-                return
+        paginator = OffsetPaginator(
+            limit=page_size, total=lambda page: page.body.row_count, in_body=True
+        )
+        request = PageRequest(f"properties/{property_id}", json=spec.request(property_id))
+        for page in walk(
+            lambda req: (None, self.run_report(req.json, property_id)),
+            request,
+            paginator,
+            records=lambda response: list(response.rows),
+        ):
+            yield page.body

@@ -23,7 +23,8 @@ class ReportSpec:
     start: date
     end: date
 
-    def request(self, property_id: str, *, offset: int, limit: int) -> dict:
+    def request(self, property_id: str) -> dict:
+        """The report request; its pages' `limit` and `offset` are the paginator's."""
         body = {
             "property": f"properties/{property_id}",
             "dimensions": [{"name": d} for d in self.dimensions],
@@ -31,8 +32,6 @@ class ReportSpec:
             "date_ranges": [
                 {"start_date": self.start.isoformat(), "end_date": self.end.isoformat()}
             ],
-            "limit": limit,
-            "offset": offset,
             # zero-traffic days come back as rows of zeros instead of silently missing
             "keep_empty_rows": True,
             "return_property_quota": True,

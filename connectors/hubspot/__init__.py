@@ -24,6 +24,7 @@ from connectors.base import (
     table_from_rows,
 )
 from connectors.http import HttpClient, SourceError, bearer_client
+from connectors.pagination import CappedCursorPaginator, CursorPaginator, PageRequest
 
 _TS = pa.timestamp("us", tz="UTC")
 API_URL = "https://api.hubapi.com"
@@ -89,15 +90,15 @@ class HubSpotClient(HttpClient):
             time.sleep(pause)
 
     def list_all(self, obj: str, properties: list[str]) -> Iterator[dict]:
-        """Full load: the list endpoint, cursor by cursor."""
+        """Full load: the list endpoint, cursor by cursor (`paging.next.after`)."""
         params = {"limit": PAGE, "properties": ",".join(properties), "archived": "false"}
-        while True:
-            body = self.get_json(f"crm/v3/objects/{obj}", params=params)
-            yield from body.get("results", [])
-            after = body.get("paging", {}).get("next", {}).get("after")
-            if not after:
-                return
-            params = {**params, "after": after}
+        pages = self.paginate(
+            PageRequest(f"crm/v3/objects/{obj}", params),
+            CursorPaginator("paging.next.after", "after"),
+            records=lambda body: body.get("results", []),
+        )
+        for page in pages:
+            yield from page.records
 
     def search(
         self, obj: str, properties: list[str], filters: list[dict], sort: str
@@ -109,30 +110,31 @@ class HubSpotClient(HttpClient):
         """
         seen: set[str] = set()
         floor = None
+        paginator = CappedCursorPaginator(
+            "paging.next.after", "after", in_body=True, cap=SEARCH_CAP, page_size=PAGE
+        )
         while True:
             extra = [{"propertyName": sort, "operator": "GTE", "value": floor}] if floor else []
-            after, fetched, last = None, 0, None
-            while True:
-                body = {
-                    "filterGroups": [{"filters": filters + extra}],
-                    "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
-                    "properties": properties,
-                    "limit": PAGE,
-                }
-                if after:
-                    body["after"] = after
-                page = self.post_json(f"crm/v3/objects/{obj}/search", body)
-                for record in page.get("results", []):
+            query = {
+                "filterGroups": [{"filters": filters + extra}],
+                "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+                "properties": properties,
+                "limit": PAGE,
+            }
+            last = None
+            pages = self.paginate(
+                PageRequest(f"crm/v3/objects/{obj}/search", json=query, method="POST"),
+                paginator,
+                records=lambda body: body.get("results", []),
+            )
+            for page in pages:
+                for record in page.records:
                     last = record["properties"].get(sort)
                     if record["id"] not in seen:
                         seen.add(record["id"])
                         yield record
-                fetched += len(page.get("results", []))
-                after = page.get("paging", {}).get("next", {}).get("after")
-                if not after:
-                    return
-                if fetched + PAGE > SEARCH_CAP:
-                    break
+            if not paginator.capped:
+                return
             boundary = _sort_value(last)
             if boundary == floor:
                 raise SourceError(

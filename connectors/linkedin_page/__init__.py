@@ -23,6 +23,7 @@ from connectors.base import (
 )
 from connectors.facebook_page import chunks
 from connectors.http import HttpClient, bearer_client
+from connectors.pagination import OffsetPaginator, PageRequest
 
 API_URL = "https://api.linkedin.com"
 POSTS = "posts_published"
@@ -140,18 +141,17 @@ class LinkedInPage(Connector):
         yield Batch(table_from_rows(stream.schema, rows), window)
 
     def posts(self, client: HttpClient, urn: str, window: Window) -> list[tuple]:
-        """Posts per UTC day: page through the organisation's posts, newest first."""
+        """Posts per UTC day of the window: the organisation's posts, newest first, paged with
+        `start`/`count` until one is older than the window."""
         counts: Counter = Counter()
-        start, count = 0, 100
-        while True:
-            body = client.get_json(
-                f"rest/posts?q=author&author={quote(urn, safe='')}&sortBy=CREATED"
-                f"&count={count}&start={start}"
-            )
-            elements = body.get("elements", [])
-            days = [utc_day(p.get("publishedAt") or p["createdAt"]) for p in elements]
+        pages = client.paginate(
+            PageRequest("rest/posts", {"q": "author", "author": urn, "sortBy": "CREATED"}),
+            OffsetPaginator(offset_param="start", limit_param="count", limit=100),
+            records=lambda body: body.get("elements", []),
+        )
+        for page in pages:
+            days = [utc_day(p.get("publishedAt") or p["createdAt"]) for p in page.records]
             counts.update(d for d in days if d >= window.start)
-            if len(elements) < count or any(d < window.start for d in days):
-                break  # the last page, or posts older than the window: stop paging
-            start += count
+            if any(d < window.start for d in days):
+                break  # newest first: the rest is older than the window
         return [(day, POSTS, float(counts.get(day, 0))) for day in window.days()]

@@ -13,6 +13,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from connectors.base import IDENTIFIER, SourceConfig, time_zone
+from connectors.pagination import (
+    CursorPaginator,
+    LinkHeaderPaginator,
+    NextUrlPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    Paginator,
+)
 from connectors.secrets import env_reference
 
 # namespaces whose metrics have built-in meaning (the metric registry): an API may not redefine them
@@ -79,6 +87,9 @@ class NoPagination(_Strict):
 
     style: Literal["none"]
 
+    def paginator(self) -> Paginator:
+        return Paginator()
+
 
 class CursorPagination(_Strict):
     """The body names the next page's cursor; it is sent back as a query parameter."""
@@ -92,6 +103,9 @@ class CursorPagination(_Strict):
     def _path(cls, v: str) -> str:
         return _field_path(v, "cursor_path")
 
+    def paginator(self) -> Paginator:
+        return CursorPaginator(self.cursor_path, self.cursor_param)
+
 
 class OffsetPagination(_Strict):
     """`?offset=0&limit=100`, then `offset=100`, until a short page."""
@@ -100,6 +114,9 @@ class OffsetPagination(_Strict):
     offset_param: str = "offset"
     limit_param: str = "limit"
     limit: int = Field(default=100, ge=1, le=100_000)
+
+    def paginator(self) -> Paginator:
+        return OffsetPaginator(self.offset_param, self.limit_param, self.limit)
 
 
 class PagePagination(_Strict):
@@ -117,11 +134,17 @@ class PagePagination(_Strict):
             raise ValueError("size_param and size are given together (or neither)")
         return self
 
+    def paginator(self) -> Paginator:
+        return PageNumberPaginator(self.page_param, self.start_page, self.size_param, self.size)
+
 
 class LinkHeaderPagination(_Strict):
     """RFC 8288 `Link: <https://...>; rel="next"` response header (GitHub, Shopify)."""
 
     style: Literal["link_header"]
+
+    def paginator(self) -> Paginator:
+        return LinkHeaderPaginator()
 
 
 class NextUrlPagination(_Strict):
@@ -134,6 +157,10 @@ class NextUrlPagination(_Strict):
     @classmethod
     def _path(cls, v: str) -> str:
         return _field_path(v, "next_url_path")
+
+    def paginator(self) -> Paginator:
+        # an empty page that still names a next one is followed: some APIs page that way
+        return NextUrlPaginator(self.next_url_path, stop_on_empty=False)
 
 
 Pagination = Annotated[

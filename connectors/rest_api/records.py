@@ -7,30 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.pagination import lookup
 from connectors.rest_api.config import Endpoint
-
-_MISSING = object()
-
-
-def lookup(data: Any, path: str | None, default: Any = _MISSING) -> Any:
-    """`a.b.0.c` in nested objects and lists; `default` (or KeyError) when absent."""
-    if path is None:
-        return data
-    current = data
-    for part in path.split("."):
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif (
-            isinstance(current, list)
-            and part.lstrip("-").isdigit()
-            and -len(current) <= int(part) < len(current)
-        ):
-            current = current[int(part)]
-        else:
-            if default is _MISSING:
-                raise KeyError(path)
-            return default
-    return current
 
 
 class RecordError(ValueError):
