@@ -40,6 +40,25 @@ def registry() -> dict[str, type[Connector]]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def dbt_vars() -> dict:
+    """What the dbt project learns from the connector types (as dbt vars, resolved when dbt
+    parses, so its refs build the graph): the models that produce metric rows, and the
+    staging models where completeness finds each account's days."""
+    types = registry().values()
+    return {
+        "scorecard_metric_models": sorted({c.metrics_model for c in types if c.metrics_model}),
+        "scorecard_presence": sorted(
+            (
+                {"model": s.presence.model, "account_column": s.presence.account_column}
+                for c in types
+                for s in c.streams
+                if s.presence is not None
+            ),
+            key=lambda p: p["model"],
+        ),
+    }
+
+
 def connector_for(type_: str) -> type[Connector]:
     reg = registry()
     if type_ not in reg:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.checks import AtLeast, Check, Presence, Reconciliation
 from connectors.secrets import env_reference
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,6 +108,14 @@ class Stream:
     page_size: int | None = None  # records per API page, where the API pages
     lookback_days: int | None = None  # None: the source's lookback_days
     steady_volume: bool = False  # about the same number of rows every day (a drop is news)
+    # what its landed rows must hold beyond schema, key, cursor dates and "not empty"
+    checks: tuple[Check, ...] = ()
+    check_cursor_dates: bool = True  # False: the cursor is not a day to range-check
+    refuse_new_columns: bool = False  # a column beyond the schema fails (personal data stays out)
+    # how its staged rows add up to the published sum metrics (None: not reconciled)
+    reconciliation: Reconciliation | None = None
+    # where completeness finds a row per account and complete day (None: not checked)
+    presence: Presence | None = None
 
 
 @dataclass
@@ -228,9 +237,12 @@ class Connector:
     # domain the mapped metrics belong to (web.*, social.*) — None for sources mapped in SQL
     metric_domain: ClassVar[str | None] = None
     reads_files: ClassVar[bool] = False
-    # a row is expected for every account and every day (the completeness gate checks it)
-    daily_completeness: ClassVar[bool] = False
+    # the dbt model turning this type's staged data into metric rows (metric_id, metric_date,
+    # value); int_metrics__daily adds up every declared one (dbt var scorecard_metric_models)
+    metrics_model: ClassVar[str | None] = None
     history_days: ClassVar[int | None] = None  # how far back the platform keeps data
+    # tables this type adds to the config catalog dbt reads (name -> schema), see catalog_rows
+    catalog_schemas: ClassVar[Mapping[str, pa.Schema]] = {}
     # the time zone whose midnight ends the source's days: a day is extracted once it is over
     # there (ExtractContext.last_complete_day). None: records read as they stand at the run.
     day_zone: ClassVar[str | None] = None
@@ -239,11 +251,21 @@ class Connector:
         """The accounts (properties, pages) a source extracts, each expected every day."""
         return []
 
+    @classmethod
+    def daily_completeness(cls) -> bool:
+        """A row is expected for every account and complete day (a stream declares where)."""
+        return any(s.presence is not None for s in cls.streams)
+
     def __init__(self, config: SourceConfig):
         from connectors.http import RetryPolicy
 
         self.config = config
         self.policy = RetryPolicy()  # tests shorten the waits; users never need to
+
+    def catalog_rows(self) -> dict[str, list[dict]]:
+        """This source's rows of the catalog tables its type declares in `catalog_schemas`:
+        configuration dbt needs as data (never as SQL text)."""
+        return {}
 
     def metric_map(self) -> dict[str, tuple[str, ...]]:
         if self.config.metric_map is not None:
@@ -281,6 +303,11 @@ class Connector:
                 return s
         raise KeyError(f"{cls.type} has no stream {name!r}")
 
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        """Yield demo batches for a `--demo` run: realistic data in exactly the shape `extract`
+        lands (or, for file sources, demo files written into the inbox and read by `extract`)."""
+        raise NotImplementedError(f"no demo data for source type {self.type!r}")
+
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """Yield the batches of one stream for this run.
 
@@ -301,8 +328,15 @@ def table_from_rows(schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def daily_metric_stream(name: str, description: str) -> Stream:
-    """The long shape every social platform lands: account × local day × platform metric."""
+def daily_metric_stream(
+    name: str, description: str, *, staging_model: str | None = None, every_day: bool = False
+) -> Stream:
+    """The long shape every social platform lands: account × local day × platform metric.
+
+    With `staging_model` (its staged form: source_name, account_id, metric_date,
+    source_metric, value, window_end), the stream's values are reconciled with the published
+    metrics through the metric map; with `every_day` too, the platform answers every day
+    (zeros included), so every account is expected on every complete day."""
     return Stream(
         name=name,
         schema=pa.schema(
@@ -317,6 +351,9 @@ def daily_metric_stream(name: str, description: str) -> Stream:
         cursor="date",
         description=description,
         steady_volume=True,
+        checks=(AtLeast("value", 0),),  # counts and stocks
+        reconciliation=Reconciliation.mapped(staging_model) if staging_model else None,
+        presence=Presence(staging_model) if staging_model and every_day else None,
     )
 
 

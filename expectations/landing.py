@@ -10,54 +10,30 @@ end at the last day that is over) against the trailing median.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
+from connectors import checks
 from expectations.suites import Suite, all_true, at_least, between_days, gxe, not_empty, not_null
 
-# Streams whose extra columns are refused, not just reported (personal data stays out)
-STRICT = {"contacts"}
 VOLUME_DROP = 0.5  # the latest day's rows below half the trailing median fail
 VOLUME_DAYS = 14
 
 
-def _period_totals(start: dt.date, run: dt.date) -> list:
-    return [
-        at_least("value", 0),
-        gxe().ExpectColumnValuesToBeInSet(
-            column="grain", value_set=["week", "month", "quarter", "year"]
-        ),
-        gxe().ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="period_end", column_B="period_start", or_equal=True
-        ),
-        between_days("period_end", start, None),
-        between_days("period_start", None, run),
-    ]
-
-
-# Stream-specific rules beyond what every stream gets (schema, keys, cursor dates, not empty).
-# Revenue may be negative (refunds); counts and amounts may not.
-RULES: dict[str, Callable[[dt.date, dt.date], list]] = {
-    "daily_metrics": lambda start, run: [at_least("value", 0, 'metric != "totalRevenue"')],
-    "period_totals": _period_totals,
-    "property_quota": lambda start, run: [at_least("tokens_per_day_remaining", 0)],
-    "page_insights": lambda start, run: [at_least("value", 0)],
-    "account_insights": lambda start, run: [at_least("value", 0)],
-    "organization_statistics": lambda start, run: [at_least("value", 0)],
-    "deals": lambda start, run: [
-        at_least("amount", 0),
-        *not_null("created_at"),
-        between_days("created_at", None, run + dt.timedelta(days=1), utc=True),
-    ],
-    "contacts": lambda start, run: [
-        *not_null("created_at"),
-        between_days("created_at", None, run + dt.timedelta(days=1), utc=True),
-    ],
-    "open_deal_snapshots": lambda start, run: [at_least("amount", 0)],
-    "ledger_lines": lambda start, run: not_null("booking_date", "account", "amount"),
-    "manual_rows": lambda start, run: not_null("date", "metric", "value"),
-}
-# where a stream's cursor is not the date to range-check (checked by its RULES instead)
-CURSOR_EXEMPT = {"period_totals"}
+def _expectation(check, start: dt.date, run: dt.date):
+    """A stream's declared rule (connectors.checks) as a Great Expectations expectation."""
+    if isinstance(check, checks.AtLeast):
+        return at_least(check.column, check.minimum, check.where)
+    if isinstance(check, checks.NotNull):
+        return not_null(check.column)[0]
+    if isinstance(check, checks.OneOf):
+        return gxe().ExpectColumnValuesToBeInSet(column=check.column, value_set=list(check.values))
+    if isinstance(check, checks.NotBefore):
+        return gxe().ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=check.later, column_B=check.earlier, or_equal=True
+        )
+    if isinstance(check, checks.Dates):
+        last = None if check.days_after_run is None else run + dt.timedelta(check.days_after_run)
+        return between_days(check.column, start if check.from_start else None, last, utc=check.utc)
+    raise TypeError(f"unknown check {check!r}")
 
 
 def schema_suites(store, source, streams) -> list[Suite]:
@@ -81,7 +57,7 @@ def _schema_suite(store, source, stream) -> Suite:
     from connectors.landing import landed_schema
 
     declared = landed_schema(stream)
-    strict = stream.name in STRICT
+    strict = stream.refuse_new_columns
 
     def frame():
         import pandas as pd
@@ -163,9 +139,9 @@ def _data_suite(store, source, stream, run_date: dt.date) -> Suite:
             gxe().ExpectCompoundColumnsToBeUnique(column_list=[*key, "_file"]),
         ]
         cursor = stream.cursor
-        if cursor and stream.name not in CURSOR_EXEMPT and _is_date(stream, cursor):
+        if cursor and stream.check_cursor_dates and _is_date(stream, cursor):
             rules.append(between_days(cursor, source.start_date, run_date))
-        return rules + RULES.get(stream.name, lambda s, r: [])(source.start_date, run_date)
+        return rules + [_expectation(c, source.start_date, run_date) for c in stream.checks]
 
     return Suite(
         name=f"landing.{source.name}.{stream.name}",

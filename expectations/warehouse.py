@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from connectors import registry
 from expectations.suites import (
     GRAINS,
     STATUSES,
@@ -20,41 +21,27 @@ from expectations.suites import (
     not_null,
 )
 
-# Independent sums of staging rows per metric and month, to compare with the published values.
-# Metric ids and account ranges come from the catalog tables (data), not from SQL text.
-RECONCILIATION = """
-with map as (select * from staging.stg_scorecard_config__source_metric_maps),
-registry as (select metric_id from intermediate.int_metric_registry where additivity = 'sum'),
+
+def reconciliation_query() -> str:
+    """Independent sums of staging rows per sum metric and month — each stream's own
+    `Reconciliation` (declared by its connector), unioned — beside the published values.
+    Metric ids and account ranges come from the catalog tables (data), not from SQL text."""
+    staged = "\n    union all\n    ".join(
+        [
+            stream.reconciliation.sql
+            for connector in registry().values()
+            for stream in connector.streams
+            if stream.reconciliation is not None
+        ]
+        or ["select null::varchar as metric_id, null::date as metric_date, 0.0 as value limit 0"]
+    )
+    return f"""
+with registry as (select metric_id from intermediate.int_metric_registry where additivity = 'sum'),
 staged as (
-    select map.metric_id, date_trunc('month', d.metric_date) as month, d.value
-    from staging.stg_ga4__daily_metrics d
-    join map on d.source_name = map.source_name and d.source_metric = map.source_metric
-    union all
-    select map.metric_id, date_trunc('month', s.metric_date), s.value
-    from (
-        select source_name, metric_date, source_metric, value
-        from staging.stg_facebook_page__page_insights
-        union all
-        select source_name, metric_date, source_metric, value
-        from staging.stg_instagram__account_insights
-        union all
-        select source_name, metric_date, source_metric, value
-        from staging.stg_linkedin_page__organization_statistics
-    ) s
-    join map on s.source_name = map.source_name and s.source_metric = map.source_metric
-    union all
-    select 'finance.' || a.category, date_trunc('month', l.booking_date),
-           case when a.flip_sign then -l.amount else l.amount end
-    from staging.stg_finance_files__ledger_lines l
-    join staging.stg_scorecard_config__finance_accounts a
-      on l.source_name = a.source_name
-     and try_cast(l.account as bigint) between a.account_from and a.account_to
-    union all
-    select 'manual.' || metric_name, date_trunc('month', metric_date), value
-    from staging.stg_manual_metrics__rows
+    {staged}
 ),
 totals as (
-    select metric_id, cast(month as date) as period_start,
+    select metric_id, cast(date_trunc('month', metric_date) as date) as period_start,
            cast(sum(cast(value as decimal(38, 10))) as double) as staged
     from staged where metric_id in (select metric_id from registry)
     group by 1, 2
@@ -137,7 +124,7 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             "metrics.reconciliation",
             "metrics",
             "fct_metric_values",
-            RECONCILIATION,
+            reconciliation_query(),
             lambda: [
                 all_true(
                     "reconciled",

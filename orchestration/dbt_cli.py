@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,8 +33,27 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 RUN_TARGETS = DBT_PROJECT_DIR / "target" / "runs"
 
 
+# dbt commands that parse the project, and so take --vars
+_PARSING = {"build", "compile", "list", "ls", "parse", "run", "seed", "show", "snapshot", "test"}
+
+
+def with_connector_vars(args: Sequence[str]) -> list[str]:
+    """`args` plus `--vars` with what the dbt project learns from the connector types
+    (`connectors.dbt_vars`), for every command that parses the project: the same on every
+    invocation, so dbt's partial parsing keeps its state."""
+    from connectors import dbt_vars
+
+    args = list(args)
+    if args and args[0] in _PARSING and "--vars" not in args:
+        args += ["--vars", json.dumps(dbt_vars(), sort_keys=True)]
+    return args
+
+
 class ScorecardDbtCli(DbtCliResource):
     """`DbtCliResource` for the dbt-core installed beside this Python."""
+
+    def cli(self, args: Sequence[str], **kwargs):
+        return super().cli(with_connector_vars(args), **kwargs)
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -53,7 +73,7 @@ def dbt_command(*args: str, target_path: Path | None = None) -> list[str]:
     """The dbt command line on this project, for tools outside a run (tests, benchmarks)."""
     target = ["--target-path", str(target_path)] if target_path else []
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    return [DBT_EXECUTABLE, *args, *project, *target]
+    return [DBT_EXECUTABLE, *with_connector_vars(args), *project, *target]
 
 
 def dbt_resource() -> ScorecardDbtCli:

@@ -74,12 +74,7 @@ def _extract_streams(connector, source_config, store, run_date, moment, demo, lo
             override=window,
             moment=moment,
         )
-        if demo:
-            from connectors.demo import demo_extract
-
-            batches = demo_extract(connector, stream, ctx)
-        else:
-            batches = connector.extract(stream, ctx)
+        batches = connector.demo(stream, ctx) if demo else connector.extract(stream, ctx)
         for item in _until_nothing_to_extract(batches, log):
             if isinstance(item, BadFileError):
                 target = store.quarantine_input(

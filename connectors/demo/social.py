@@ -1,49 +1,41 @@
-"""Demo social platform data: Facebook Page, Instagram and LinkedIn, in each platform's own
-metric vocabulary (the source metric names the connectors land)."""
+"""Demo social platform data, generated from each platform connector's `demo_profile` in the
+platform's own metric vocabulary (the source metric names the connector lands)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import ClassVar
 
 from connectors.base import Batch, ExtractContext, Stream, table_from_rows
 from connectors.demo.seasonal import EPOCH, count, level
 
-PLATFORMS = {
-    "facebook_page": {
-        "reach": ("page_media_view", 9000.0, 0.08),
-        "engagement": {"page_post_engagements": 0.038},
-        "gains": {"page_daily_follows_unique": 14.0},
-        "followers": ("page_follows", 12000, 4.0),
-        "posts": 0.9,
-    },
-    "instagram": {
-        "reach": ("views", 15000.0, 0.35),
-        "engagement": {"total_interactions": 0.046},
-        "gains": {"follower_count": 22.0},
-        "followers": ("followers_count", 8000, 6.0),
-        "posts": 0.7,
-    },
-    "linkedin_page": {
-        "reach": ("impressionCount", 3200.0, 0.28),
-        "engagement": {
-            "clickCount": 0.018,
-            "likeCount": 0.014,
-            "commentCount": 0.002,
-            "shareCount": 0.0012,
-        },
-        "gains": {"organicFollowerGain": 7.0, "paidFollowerGain": 2.0},
-        "followers": ("firstDegreeSize", 4100, 1.5),
-        "posts": 0.5,
-    },
-}
+
+def _profile(platform: str) -> dict:
+    from connectors import connector_for
+
+    return connector_for(platform).demo_profile
+
+
+class SocialDemo:
+    """Demo data for a social platform connector, in the platform's own metric vocabulary.
+
+    The connector's `demo_profile` says how its metrics behave: `reach` (metric, base level,
+    yearly growth), `engagement` (metric -> share of reach), `gains` (metric -> mean per day),
+    `followers` (stock metric, count at the start, unfollows per day) and `posts` per day.
+    """
+
+    demo_profile: ClassVar[dict]
+
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        yield from social_batches(self, stream, ctx, self.accounts()[0])
 
 
 @functools.lru_cache(maxsize=65536)
 def day_values(platform: str, account: str, day: date) -> dict[str, float]:
     """Flow metrics of one day (not the follower stock)."""
-    spec = PLATFORMS[platform]
+    spec = _profile(platform)
     key = f"{platform}:{account}"
     reach_name, base, growth = spec["reach"]
     reach = round(level(day, base=base, growth=growth, noise=0.12, key=key))
@@ -59,7 +51,7 @@ def day_values(platform: str, account: str, day: date) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=64)
 def _follower_series(platform: str, account: str, last: date) -> dict[date, float]:
-    spec = PLATFORMS[platform]
+    spec = _profile(platform)
     _, start_count, churn = spec["followers"]
     total, out = float(start_count), {}
     day = EPOCH
@@ -77,7 +69,7 @@ def social_batches(connector, stream: Stream, ctx: ExtractContext, account: str)
     platform = connector.config.type
     window = connector.window(ctx)
     followers = _follower_series(platform, account, window.end)
-    stock_name = PLATFORMS[platform]["followers"][0]
+    stock_name = _profile(platform)["followers"][0]
     rows = []
     for day in window.days():
         values = {**day_values(platform, account, day), stock_name: followers[day]}

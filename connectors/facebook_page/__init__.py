@@ -20,6 +20,7 @@ from connectors.base import (
     daily_metric_stream,
     table_from_rows,
 )
+from connectors.demo.social import SocialDemo
 from connectors.meta import PACIFIC, GraphClient, pacific_date, pacific_day
 from connectors.secrets import resolve_secret
 
@@ -76,12 +77,19 @@ def posts_per_day(items, window: Window, key: str) -> list[tuple]:
 
 
 @register
-class FacebookPage(Connector):
+class FacebookPage(SocialDemo, Connector):
     type = "facebook_page"
-    daily_completeness = True
     day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = FacebookPageConfig
     metric_domain = "social"
+    metrics_model = "int_metrics__social"
+    demo_profile = {
+        "reach": ("page_media_view", 9000.0, 0.08),
+        "engagement": {"page_post_engagements": 0.038},
+        "gains": {"page_daily_follows_unique": 14.0},
+        "followers": ("page_follows", 12000, 4.0),
+        "posts": 0.9,
+    }
     default_metric_map = {
         "impressions": ("page_media_view",),
         "engagements": ("page_post_engagements",),
@@ -91,7 +99,10 @@ class FacebookPage(Connector):
     }
     streams = (
         daily_metric_stream(
-            "page_insights", "Page insights per Pacific day, placed on the page's local date."
+            "page_insights",
+            "Page insights per Pacific day, placed on the page's local date.",
+            staging_model="stg_facebook_page__page_insights",
+            every_day=True,
         ),
     )
 

@@ -23,6 +23,7 @@ from connectors.base import (
     Window,
     resolve_path,
 )
+from connectors.checks import NotNull, Reconciliation
 from connectors.files import (
     BadFileError,
     cell,
@@ -142,6 +143,17 @@ LEDGER_LINES = Stream(
     primary_key=("_file_hash", "line_number"),
     cursor="booking_date",
     description="One row per ledger line of an export file, as exported (signs unchanged).",
+    checks=(NotNull("booking_date"), NotNull("account"), NotNull("amount")),
+    # each category's lines, sign flipped where booked as credits, are finance.<category>
+    reconciliation=Reconciliation(
+        "select 'finance.' || accounts.category as metric_id, lines.booking_date as metric_date,"
+        " case when accounts.flip_sign then -lines.amount else lines.amount end as value"
+        " from staging.stg_finance_files__ledger_lines as lines"
+        " inner join staging.stg_scorecard_config__finance_accounts as accounts"
+        " on lines.source_name = accounts.source_name"
+        " and try_cast(lines.account as bigint) between accounts.account_from"
+        " and accounts.account_to"
+    ),
 )
 
 
@@ -149,14 +161,47 @@ LEDGER_LINES = Stream(
 class FinanceFiles(Connector):
     type = "finance_files"
     config_model = FinanceFilesConfig
+    metrics_model = "int_metrics__finance"
     streams = (LEDGER_LINES,)
     reads_files = True
+    # account ranges and sign flips as data: staging maps lines to categories in SQL
+    catalog_schemas = {
+        "finance_accounts": pa.schema(
+            [
+                ("source_name", pa.string()),
+                ("category", pa.string()),
+                ("account_from", pa.int64()),
+                ("account_to", pa.int64()),
+                ("flip_sign", pa.bool_()),
+            ]
+        )
+    }
+
+    def catalog_rows(self) -> dict[str, list[dict]]:
+        return {
+            "finance_accounts": [
+                {
+                    "source_name": self.config.name,
+                    "category": category,
+                    "account_from": lo,
+                    "account_to": hi,
+                    "flip_sign": category in self.config.credit_categories,
+                }
+                for category, lo, hi in self.config.account_ranges()
+            ]
+        }
 
     def inbox(self) -> Path:
         return Path(self.config.path)
 
     def provided_metrics(self) -> list[MetricDef]:
         return [MetricDef(f"finance.{c}", unit="currency") for c in self.config.accounts]
+
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
+        from connectors.finance_files.demo import write_ledger_exports
+
+        write_ledger_exports(self.inbox(), self.config.start_date, ctx.run_date)
+        yield from self.extract(stream, ctx)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
         for path in inbox_files(self.inbox()):

@@ -18,6 +18,7 @@ from connectors.base import (
     Stream,
     table_from_rows,
 )
+from connectors.checks import AtLeast, Dates, NotBefore, OneOf, Presence, Reconciliation
 from connectors.ga4 import reports
 from connectors.ga4.reports import QUOTA_FIELDS
 from connectors.secrets import env_reference
@@ -94,9 +95,9 @@ class GA4Config(ApiSourceConfig):
 @register
 class GA4(Connector):
     type = "ga4"
-    daily_completeness = True
     config_model = GA4Config
     metric_domain = "web"
+    metrics_model = "int_metrics__web"
     default_metric_map = {
         "sessions": ("sessions",),
         "engaged_sessions": ("engagedSessions",),
@@ -120,6 +121,10 @@ class GA4(Connector):
             cursor="date",
             page_size=100_000,
             steady_volume=True,
+            # counts are never negative; revenue may be (refunds)
+            checks=(AtLeast("value", 0, where='metric != "totalRevenue"'),),
+            reconciliation=Reconciliation.mapped("stg_ga4__daily_metrics"),
+            presence=Presence("stg_ga4__daily_metrics", account_column="property_id"),
             description="One row per property, day (property time zone) and GA4 metric.",
         ),
         Stream(
@@ -138,6 +143,14 @@ class GA4(Connector):
             primary_key=("property_id", "grain", "period_start", "metric"),
             cursor="period_start",
             page_size=100_000,
+            check_cursor_dates=False,  # its periods start before the window: checked below
+            checks=(
+                AtLeast("value", 0),
+                OneOf("grain", ("week", "month", "quarter", "year")),
+                NotBefore("period_end", "period_start"),
+                Dates("period_end", from_start=True, days_after_run=None),
+                Dates("period_start"),
+            ),
             description="Non-additive metrics as GA4 reports them per week/month/quarter/year.",
         ),
         Stream(
@@ -155,6 +168,7 @@ class GA4(Connector):
                 ]
             ),
             primary_key=("property_id", "requested_at", "report"),
+            checks=(AtLeast("tokens_per_day_remaining", 0),),
             description="GA4's propertyQuota after each report: tokens used and left.",
         ),
     )
@@ -188,6 +202,11 @@ class GA4(Connector):
                 + ", ".join(f"{p}: {z}" for p, z in self._zones.items())
             )
         return min(self._zones.values(), key=ctx.last_complete_day)
+
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        from connectors.ga4.demo import ga4_batches
+
+        yield from ga4_batches(self.config, stream, ctx)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """One batch per stream with every property, so a stream lands all or nothing.

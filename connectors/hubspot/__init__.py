@@ -23,6 +23,7 @@ from connectors.base import (
     Window,
     table_from_rows,
 )
+from connectors.checks import AtLeast, Dates, NotNull
 from connectors.http import HttpClient, SourceError, bearer_client
 from connectors.pagination import CappedCursorPaginator, CursorPaginator, PageRequest
 
@@ -158,6 +159,7 @@ def _sort_value(value: str | None) -> str | None:
 class HubSpot(Connector):
     type = "hubspot"
     config_model = HubSpotConfig
+    metrics_model = "int_metrics__crm"
     streams = (
         Stream(
             name="deals",
@@ -175,6 +177,11 @@ class HubSpot(Connector):
             primary_key=("deal_id",),
             cursor="modified_at",
             description="Deals with the allow-listed properties; the newest version wins.",
+            checks=(
+                AtLeast("amount", 0),
+                NotNull("created_at"),
+                Dates("created_at", days_after_run=1, utc=True),
+            ),
             page_size=PAGE,
         ),
         Stream(
@@ -190,6 +197,8 @@ class HubSpot(Connector):
             primary_key=("contact_id",),
             cursor="modified_at",
             description="Contacts without personal data (no email, name or phone).",
+            checks=(NotNull("created_at"), Dates("created_at", days_after_run=1, utc=True)),
+            refuse_new_columns=True,  # personal data stays out
             page_size=PAGE,
         ),
         Stream(
@@ -220,6 +229,7 @@ class HubSpot(Connector):
             ),
             primary_key=("snapshot_date", "deal_id"),
             cursor="snapshot_date",
+            checks=(AtLeast("amount", 0),),
             description="Open deals as seen on each extraction day (pipeline value is a stock).",
             page_size=PAGE,
         ),
@@ -242,6 +252,11 @@ class HubSpot(Connector):
         return bearer_client(
             self.config, API_URL, policy=self.policy, log=ctx.log, client_class=HubSpotClient
         )
+
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        from connectors.hubspot.demo import hubspot_batches
+
+        yield from hubspot_batches(self.config, stream, ctx)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         client = self.client(ctx)

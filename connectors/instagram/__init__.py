@@ -19,6 +19,7 @@ from connectors.base import (
     daily_metric_stream,
     table_from_rows,
 )
+from connectors.demo.social import SocialDemo
 from connectors.facebook_page import POSTS, daily_series, graph_client, posts_per_day
 from connectors.meta import pacific_date
 
@@ -34,12 +35,19 @@ class InstagramConfig(TokenSourceConfig):
 
 
 @register
-class Instagram(Connector):
+class Instagram(SocialDemo, Connector):
     type = "instagram"
-    daily_completeness = True
     day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = InstagramConfig
     metric_domain = "social"
+    metrics_model = "int_metrics__social"
+    demo_profile = {
+        "reach": ("views", 15000.0, 0.35),
+        "engagement": {"total_interactions": 0.046},
+        "gains": {"follower_count": 22.0},
+        "followers": ("followers_count", 8000, 6.0),
+        "posts": 0.7,
+    }
     default_metric_map = {
         "impressions": ("views",),
         "engagements": ("total_interactions",),
@@ -49,7 +57,10 @@ class Instagram(Connector):
     }
     streams = (
         daily_metric_stream(
-            "account_insights", "Account insights per day plus the daily followers_count snapshot."
+            "account_insights",
+            "Account insights per day plus the daily followers_count snapshot.",
+            staging_model="stg_instagram__account_insights",
+            every_day=True,
         ),
     )
 

@@ -21,6 +21,7 @@ from connectors.base import (
     daily_metric_stream,
     table_from_rows,
 )
+from connectors.demo.social import SocialDemo
 from connectors.facebook_page import chunks
 from connectors.http import HttpClient, bearer_client
 from connectors.pagination import OffsetPaginator, PageRequest
@@ -53,13 +54,25 @@ def utc_day(ms: int) -> date:
 
 
 @register
-class LinkedInPage(Connector):
+class LinkedInPage(SocialDemo, Connector):
     type = "linkedin_page"
-    daily_completeness = True
     day_zone = "UTC"  # LinkedIn's statistics days are UTC days
     history_days = HISTORY_DAYS
     config_model = LinkedInPageConfig
     metric_domain = "social"
+    metrics_model = "int_metrics__social"
+    demo_profile = {
+        "reach": ("impressionCount", 3200.0, 0.28),
+        "engagement": {
+            "clickCount": 0.018,
+            "likeCount": 0.014,
+            "commentCount": 0.002,
+            "shareCount": 0.0012,
+        },
+        "gains": {"organicFollowerGain": 7.0, "paidFollowerGain": 2.0},
+        "followers": ("firstDegreeSize", 4100, 1.5),
+        "posts": 0.5,
+    }
     default_metric_map = {
         "impressions": ("impressionCount",),
         "engagements": ("clickCount", "likeCount", "commentCount", "shareCount"),
@@ -71,6 +84,8 @@ class LinkedInPage(Connector):
         daily_metric_stream(
             "organization_statistics",
             "Share statistics, follower gains and the follower-count snapshot per day (UTC).",
+            staging_model="stg_linkedin_page__organization_statistics",
+            every_day=True,
         ),
     )
 

@@ -21,6 +21,7 @@ from connectors.base import (
     Window,
     resolve_path,
 )
+from connectors.checks import NotNull, Reconciliation
 from connectors.files import (
     BadFileError,
     cell,
@@ -76,6 +77,11 @@ MANUAL_ROWS = Stream(
     primary_key=("date", "metric"),
     cursor="date",
     description="One row per sheet row; the newest file's value for a (date, metric) wins.",
+    checks=(NotNull("date"), NotNull("metric"), NotNull("value")),
+    reconciliation=Reconciliation(
+        "select 'manual.' || metric_name as metric_id, metric_date, value"
+        " from staging.stg_manual_metrics__rows"
+    ),
 )
 
 
@@ -83,6 +89,7 @@ MANUAL_ROWS = Stream(
 class ManualMetrics(Connector):
     type = "manual_metrics"
     config_model = ManualMetricsConfig
+    metrics_model = "int_metrics__manual"
     streams = (MANUAL_ROWS,)
     reads_files = True
 
@@ -94,6 +101,12 @@ class ManualMetrics(Connector):
             MetricDef(f"manual.{name}", unit="number", additivity=additivity)
             for name, additivity in self.config.metrics.items()
         ]
+
+    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
+        from connectors.manual_metrics.demo import write_team_sheets
+
+        write_team_sheets(self.inbox(), self.config.start_date, ctx.run_date)
+        yield from self.extract(stream, ctx)
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
         for path in inbox_files(self.inbox()):

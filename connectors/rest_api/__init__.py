@@ -43,6 +43,7 @@ API_METRIC_RECORDS = Stream(
 class RestApi(Connector):
     type = "rest_api"
     config_model = RestApiConfig
+    metrics_model = "int_metrics__rest_api"
     streams = (API_METRIC_RECORDS,)
 
     def zone_for_days(self, ctx: ExtractContext) -> str:

@@ -6,6 +6,7 @@ with those landing asset keys (and the config source with the catalog asset), wh
 lineage one graph from extraction to publish.
 """
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from connectors import connector_for, registry
+from connectors import connector_for, dbt_vars, registry
 from connectors.landing import LandingStore
 from expectations import gate
 from orchestration import inputs
@@ -160,7 +161,8 @@ def _span(timing: list[dict]) -> dict:
 
 
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """Parse the dbt project when the manifest is missing or older than any project file."""
+    """Parse the dbt project when the manifest is missing, older than any project file, or
+    parsed with other connector types (their dbt vars decide which models the graph holds)."""
     manifest = Path(project.manifest_path)
     sources = [
         p
@@ -169,11 +171,19 @@ def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
         if p.is_file()
     ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     newest = max(p.stat().st_mtime for p in sources)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
+    parsed_with = manifest.with_name("connector_vars.json")
+    wanted = json.dumps(dbt_vars(), sort_keys=True)
+    if (
+        not manifest.exists()
+        or manifest.stat().st_mtime < newest
+        or not parsed_with.exists()
+        or parsed_with.read_text(encoding="utf-8") != wanted
+    ):
         # into the project's own target folder (dagster-dbt defaults to one per invocation)
         dbt_resource().cli(
             ["parse", "--quiet"], manifest={}, target_path=Path(project.target_path)
         ).wait()
+        parsed_with.write_text(wanted, encoding="utf-8")
     return manifest
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from connectors import connector_for
+from connectors import connector_for, registry
 from orchestration.project import METRIC_REGISTRY_SEED
 
 
@@ -156,25 +156,13 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
             for name, source_metrics in conn.metric_map().items()
             for source_metric in source_metrics
         ],
-        "finance_accounts": [
-            {
-                "source_name": s.name,
-                "category": category,
-                "account_from": lo,
-                "account_to": hi,
-                "flip_sign": category in s.credit_categories,
-            }
-            for s in config.sources
-            if s.type == "finance_files"
-            for category, lo, hi in s.account_ranges()
-        ],
         "sources": [
             {
                 "source_name": s.name,
                 "source_type": s.type,
                 "start_date": s.start_date,
                 "lookback_days": s.lookback_days,
-                "daily_completeness": conn.daily_completeness,
+                "daily_completeness": conn.daily_completeness(),
                 "history_days": conn.history_days,
                 "block_thresholded": "thresholded" in _blocking(s),
                 "block_sampled": "sampled" in _blocking(s),
@@ -199,7 +187,23 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
             }
         ],
     }
-    return {name: pa.Table.from_pylist(rows, schema=SCHEMAS[name]) for name, rows in tables.items()}
+    out = {name: pa.Table.from_pylist(rows, schema=SCHEMAS[name]) for name, rows in tables.items()}
+    return out | connector_tables(config)
+
+
+def connector_tables(config) -> dict[str, pa.Table]:
+    """The tables connector types add to the catalog (e.g. a ledger's account ranges): one per
+    declared name, with the rows of every configured source of the type — and empty but typed
+    when none is configured, because dbt reads every catalog table."""
+    rows: dict[str, list[dict]] = {}
+    for source in config.sources:
+        for name, source_rows in connector_for(source.type)(source).catalog_rows().items():
+            rows.setdefault(name, []).extend(source_rows)
+    return {
+        name: pa.Table.from_pylist(rows.get(name, []), schema=schema)
+        for connector in registry().values()
+        for name, schema in connector.catalog_schemas.items()
+    }
 
 
 _S, _F, _I, _B, _D = pa.string(), pa.float64(), pa.int64(), pa.bool_(), pa.date32()
@@ -261,15 +265,6 @@ SCHEMAS = {
     ),
     "source_metric_map": pa.schema(
         [("source_name", _S), ("source_type", _S), ("metric_id", _S), ("source_metric", _S)]
-    ),
-    "finance_accounts": pa.schema(
-        [
-            ("source_name", _S),
-            ("category", _S),
-            ("account_from", _I),
-            ("account_to", _I),
-            ("flip_sign", _B),
-        ]
     ),
     "sources": pa.schema(
         [

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from statistics import mean
 
 from connectors.base import ExtractContext, LandedState, Window
-from connectors.demo import web
-from connectors.demo.files import ledger_lines
+from connectors.finance_files.demo import ledger_lines
 from connectors.ga4 import GA4, GA4Config
+from connectors.ga4 import demo as web
 
 CONFIG = GA4Config(
     name="web",

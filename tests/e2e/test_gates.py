@@ -15,7 +15,7 @@ import pytest
 
 from connectors import connector_for
 from connectors.base import Batch, Window
-from connectors.demo.web import FLAGS  # the flags GA4 lands with every row
+from connectors.ga4.demo import FLAGS  # the flags GA4 lands with every row
 from connectors.landing import LandingStore
 from tests.conftest import AS_OF, DEMO_DIR, run_cli
 

@@ -151,13 +151,26 @@ kpis:
 """
 
 
+RECONCILED = """
+import duckdb
+from expectations.warehouse import reconciliation_query
+with duckdb.connect("data/warehouse.duckdb", read_only=True) as con:
+    print(con.execute(
+        "select metric_id, period_start, staged, reconciled from (" + reconciliation_query() + ")"
+        " where metric_id like 'acme_ads.%' order by 1"
+    ).fetchall())
+"""
+
+
 def test_the_guide_wires_a_generated_connector_into_kpis(tmp_path, httpserver):
     """docs/connectors.md step 4, applied as written, turns the generated connector's data
-    into metrics a KPI uses."""
+    into metrics a KPI uses — and the gate checks the new type from what its stream declares
+    (landing rules, reconciliation), with no edit to expectations/ or orchestration/."""
     project = project_copy(tmp_path / "project")
     made = run(str(BIN / "python"), "-m", "orchestration.cli", "new-connector", "acme_ads",
                cwd=project)  # fmt: skip
     assert made.returncode == 0, made.stderr
+    before = digests(project)
     guide = (project / "docs/connectors.md").read_text(encoding="utf-8")
     step = guide[guide.index("### 4. Turn the data into metrics") :]
     python = step.split("```python\n", 1)[1].split("```", 1)[0]
@@ -170,13 +183,9 @@ def test_the_guide_wires_a_generated_connector_into_kpis(tmp_path, httpserver):
         source.replace(anchor, anchor + "".join(f"    {line}\n" for line in declared)),
         encoding="utf-8",
     )
-    intermediate = project / "dbt_project/models/intermediate"
-    (intermediate / "int_metrics__acme_ads.sql").write_text(textwrap.dedent(sql), encoding="utf-8")
-    daily = intermediate / "int_metrics__daily.sql"
-    daily.write_text(
-        daily.read_text(encoding="utf-8").replace("'rest_api']", "'rest_api', 'acme_ads']"),
-        encoding="utf-8",
-    )
+    own = project / "dbt_project/models/intermediate/acme_ads"
+    own.mkdir()
+    (own / "int_metrics__acme_ads.sql").write_text(textwrap.dedent(sql), encoding="utf-8")
 
     pages = [json.loads((project / f"tests/fixtures/acme_ads/page_{i}.json").read_text())
              for i in (1, 2)]  # fmt: skip
@@ -204,3 +213,26 @@ def test_the_guide_wires_a_generated_connector_into_kpis(tmp_path, httpserver):
         )
     # the fixture: 36 + 27 clicks on 1200 + 900 impressions
     assert kpis == {"ad_clicks": 63, "click_rate": pytest.approx(100 * 63 / 2100)}
+    # the published sums were reconciled with the new type's staged rows
+    reconciled = run(str(BIN / "python"), "-c", RECONCILED, cwd=project)
+    assert reconciled.returncode == 0, reconciled.stderr[-2000:]
+    assert "('acme_ads.clicks', datetime.date(2026, 10, 1), 63.0, True)" in reconciled.stdout
+    assert "('acme_ads.impressions', datetime.date(2026, 10, 1), 2100.0, True)" in (
+        reconciled.stdout
+    )
+    # its declared landing rule (values are never negative) stops a bad batch
+    pages[1]["data"][0]["value"] = -5
+    bad = run(
+        str(BIN / "python"), "-m", "orchestration.cli", "run", "--as-of", "2026-11-03",
+        cwd=project, env={"ACME_ADS_TOKEN": "canary-acme-token-5566"},
+    )  # fmt: skip
+    assert bad.returncode == 1
+    assert "Run failed: source ads, 2026-10-02: expect_column_values_to_be_between on value" in (
+        " ".join(bad.stderr.split())
+    )
+    # no file outside the connector's own folders was edited to get there
+    after = digests(project)
+    edited = {k for k in before if k in after and before[k] != after[k]}
+    assert {k for k in edited if not k.startswith(("data/", "dbt_project/dbt_packages"))} == {
+        "connectors/acme_ads/__init__.py"
+    }

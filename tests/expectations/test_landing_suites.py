@@ -10,8 +10,8 @@ import pyarrow.parquet
 import pytest
 
 from connectors.base import Batch, Window
-from connectors.demo.web import FLAGS  # the flags GA4 lands with every row
 from connectors.ga4 import GA4
+from connectors.ga4.demo import FLAGS  # the flags GA4 lands with every row
 from connectors.hubspot import HubSpot
 from connectors.landing import LandingStore
 from connectors.linkedin_page import LinkedInPage

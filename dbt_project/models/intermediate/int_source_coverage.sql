@@ -16,24 +16,32 @@ run_context as (
     select run_date from {{ ref('stg_scorecard_config__run_contexts') }}
 ),
 
+-- the staging models where each source type's days land (dbt var scorecard_presence, set
+-- from the connectors' stream declarations)
+landed_days as (
+    {% for presence in var('scorecard_presence') %}
+        select
+            source_name,
+            {{ presence.account_column }} as account_id,
+            metric_date,
+            window_end
+        from {{ ref(presence.model) }}
+        {% if not loop.last %}union all{% endif %}
+    {% else %}
+        select
+            cast(null as varchar) as source_name,
+            cast(null as varchar) as account_id,
+            cast(null as date) as metric_date,
+            cast(null as date) as window_end
+        where false
+    {% endfor %}
+),
+
 settled as (
     select
         source_name,
         max(window_end) as last_complete_day
-    from (
-        select
-            source_name,
-            window_end
-        from {{ ref('stg_ga4__daily_metrics') }}
-        {% for model in ['stg_facebook_page__page_insights', 'stg_instagram__account_insights',
-                         'stg_linkedin_page__organization_statistics'] %}
-            union all
-            select
-                source_name,
-                window_end
-            from {{ ref(model) }}
-        {% endfor %}
-    ) as landed
+    from landed_days
     group by source_name
 ),
 
@@ -82,18 +90,9 @@ days as (
 present as (
     select distinct
         source_name,
-        property_id as account_id,
+        account_id,
         metric_date
-    from {{ ref('stg_ga4__daily_metrics') }}
-    {% for model in ['stg_facebook_page__page_insights', 'stg_instagram__account_insights',
-                     'stg_linkedin_page__organization_statistics'] %}
-        union
-        select distinct
-            source_name,
-            account_id,
-            metric_date
-        from {{ ref(model) }}
-    {% endfor %}
+    from landed_days
 )
 
 select
