@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
@@ -14,8 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from connectors import register
 from connectors.base import (
     IDENTIFIER,
-    Batch,
-    Connector,
     ExtractContext,
     MetricDef,
     SourceConfig,
@@ -24,16 +21,7 @@ from connectors.base import (
     resolve_path,
 )
 from connectors.checks import NotNull, Reconciliation
-from connectors.files import (
-    BadFileError,
-    cell,
-    content_hash,
-    describe_errors,
-    inbox_files,
-    parse_date,
-    parse_number,
-    read_cells,
-)
+from connectors.files import BadFileError, Columns, FileSource, describe_errors, read_cells
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 
@@ -158,12 +146,11 @@ LEDGER_LINES = Stream(
 
 
 @register
-class FinanceFiles(Connector):
+class FinanceFiles(FileSource):
     type = "finance_files"
     config_model = FinanceFilesConfig
     metrics_model = "int_metrics__finance"
     streams = (LEDGER_LINES,)
-    reads_files = True
     # account ranges and sign flips as data: staging maps lines to categories in SQL
     catalog_schemas = {
         "finance_accounts": pa.schema(
@@ -191,36 +178,20 @@ class FinanceFiles(Connector):
             ]
         }
 
-    def inbox(self) -> Path:
-        return Path(self.config.path)
-
     def provided_metrics(self) -> list[MetricDef]:
         return [MetricDef(f"finance.{c}", unit="currency") for c in self.config.accounts]
 
-    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
+    def parse(self, path: Path) -> pa.Table:
+        return parse_ledger(path, self.config)
+
+    def coverage(self, path: Path, table: pa.Table, ctx: ExtractContext) -> Window:
+        # the window is the file's coverage: staging replaces earlier lines on these days
+        return coverage(path, table, self.config, ctx.log)
+
+    def write_demo_files(self, ctx: ExtractContext) -> None:
         from connectors.finance_files.demo import write_ledger_exports
 
         write_ledger_exports(self.inbox(), self.config.start_date, ctx.run_date)
-        yield from self.extract(stream, ctx)
-
-    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
-        for path in inbox_files(self.inbox()):
-            digest = content_hash(path)
-            if digest in ctx.state.file_hashes:
-                ctx.log.info("%s: already landed (same content), skipped", path.name)
-                continue
-            try:
-                table = parse_ledger(path, self.config)
-            except BadFileError as e:
-                yield e
-                continue
-            try:
-                covers = coverage(path, table, self.config, ctx.log)
-            except BadFileError as e:
-                yield e
-                continue
-            # the window is the file's coverage: staging replaces earlier lines on these days
-            yield Batch(records=table, window=covers, file_name=path.name, file_hash=digest)
 
 
 def coverage(path: Path, table: pa.Table, config: FinanceFilesConfig, log) -> Window:
@@ -278,42 +249,25 @@ def _named_day(text: str) -> date:
 
 
 def parse_ledger(path: Path, config: FinanceFilesConfig) -> pa.Table:
+    """Every line of a ledger export, or the file refused with each bad line's problem."""
     cols = config.columns
     required = [cols.date, cols.account, cols.amount] + ([cols.text] if cols.text else [])
     raw = read_cells(path, required=required, delimiter=config.delimiter, encoding=config.encoding)
-    rows, errors = [], []
-    for i, (_, row) in enumerate(raw.frame.iterrows()):
-        line = raw.line_of(i)
-        try:
-            booking_date = parse_date(cell(row, cols.date), date_format=config.date_format)
-        except ValueError:
-            errors.append(
-                (line, f"date {cell(row, cols.date)!r} does not match {config.date_format!r}")
-            )
-            continue
-        try:
-            amount = parse_number(
-                cell(row, cols.amount), decimal=config.decimal, thousands=config.thousands
-            )
-        except ValueError:
-            errors.append((line, f"amount {cell(row, cols.amount)!r} is not a number"))
-            continue
-        account = str(cell(row, cols.account)).strip()
-        if account.endswith(".0"):  # spreadsheets store account numbers as floats
-            account = account[:-2]
-        if not account:
-            errors.append((line, "account is empty"))
-            continue
-        text = str(cell(row, cols.text)).strip() if cols.text else None
-        rows.append(
-            {
-                "line_number": line,
-                "booking_date": booking_date,
-                "account": account,
-                "amount": amount,
-                "text": text,
-            }
-        )
-    if errors:
-        raise BadFileError(path, describe_errors(errors))
-    return pa.Table.from_pylist(rows, schema=LEDGER_LINES.schema)
+    parsed = Columns(raw)
+    booking_dates = parsed.dates(cols.date, config.date_format)
+    amounts = parsed.numbers(
+        cols.amount, decimal=config.decimal, thousands=config.thousands, label="amount"
+    )
+    # spreadsheets store account numbers as floats: 1010.0 is account 1010
+    accounts = parsed.texts(cols.account).str.removesuffix(".0")
+    parsed.require(accounts.to_numpy() != "", accounts, lambda _: "account is empty")
+    texts = parsed.texts(cols.text).to_numpy() if cols.text else [None] * len(accounts)
+    return parsed.table(
+        LEDGER_LINES.schema,
+        {
+            "booking_date": booking_dates,
+            "account": accounts.to_numpy(),
+            "amount": amounts,
+            "text": texts,
+        },
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -12,26 +11,14 @@ from pydantic import Field, field_validator
 from connectors import register
 from connectors.base import (
     IDENTIFIER,
-    Batch,
-    Connector,
     ExtractContext,
     MetricDef,
     SourceConfig,
     Stream,
-    Window,
     resolve_path,
 )
 from connectors.checks import NotNull, Reconciliation
-from connectors.files import (
-    BadFileError,
-    cell,
-    content_hash,
-    describe_errors,
-    inbox_files,
-    parse_date,
-    parse_number,
-    read_cells,
-)
+from connectors.files import Columns, FileSource, read_cells
 
 Additivity = Literal["sum", "last", "average"]
 
@@ -86,15 +73,11 @@ MANUAL_ROWS = Stream(
 
 
 @register
-class ManualMetrics(Connector):
+class ManualMetrics(FileSource):
     type = "manual_metrics"
     config_model = ManualMetricsConfig
     metrics_model = "int_metrics__manual"
     streams = (MANUAL_ROWS,)
-    reads_files = True
-
-    def inbox(self) -> Path:
-        return Path(self.config.path)
 
     def provided_metrics(self) -> list[MetricDef]:
         return [
@@ -102,68 +85,42 @@ class ManualMetrics(Connector):
             for name, additivity in self.config.metrics.items()
         ]
 
-    def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
+    def parse(self, path: Path) -> pa.Table:
+        return parse_manual(path, self.config)
+
+    def write_demo_files(self, ctx: ExtractContext) -> None:
         from connectors.manual_metrics.demo import write_team_sheets
 
         write_team_sheets(self.inbox(), self.config.start_date, ctx.run_date)
-        yield from self.extract(stream, ctx)
-
-    def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch | BadFileError]:
-        for path in inbox_files(self.inbox()):
-            digest = content_hash(path)
-            if digest in ctx.state.file_hashes:
-                ctx.log.info("%s: already landed (same content), skipped", path.name)
-                continue
-            try:
-                table = parse_manual(path, self.config)
-            except BadFileError as e:
-                yield e
-                continue
-            dates = table.column("date").to_pylist()
-            yield Batch(table, Window(min(dates), max(dates)), path.name, digest)
 
 
 def parse_manual(path: Path, config: ManualMetricsConfig) -> pa.Table:
+    """Every row of a sheet (date, metric, value[, note]), or the file refused with each bad
+    line's problem."""
     raw = read_cells(
         path,
         required=["date", "metric", "value"],
         delimiter=config.delimiter,
         encoding=config.encoding,
     )
-    has_note = any(str(c).strip().lower() == "note" for c in raw.frame.columns)
-    rows, errors = [], []
-    for i, (_, row) in enumerate(raw.frame.iterrows()):
-        line = raw.line_of(i)
-        metric = str(cell(row, "metric")).strip()
-        if metric.startswith("manual."):
-            metric = metric[len("manual.") :]
-        if metric not in config.metrics:
-            errors.append(
-                (line, f"unknown metric {metric!r} (declared: {', '.join(config.metrics)})")
-            )
-            continue
-        try:
-            day = parse_date(cell(row, "date"), date_format=config.date_format)
-        except ValueError:
-            errors.append(
-                (line, f"date {cell(row, 'date')!r} does not match {config.date_format!r}")
-            )
-            continue
-        try:
-            value = parse_number(cell(row, "value"), decimal=config.decimal, thousands=None)
-        except ValueError:
-            errors.append((line, f"value {cell(row, 'value')!r} is not a number"))
-            continue
-        note = str(cell(row, "note")).strip() if has_note else None
-        rows.append(
-            {
-                "line_number": line,
-                "date": day,
-                "metric": metric,
-                "value": value,
-                "note": note or None,
-            }
-        )
-    if errors:
-        raise BadFileError(path, describe_errors(errors))
-    return pa.Table.from_pylist(rows, schema=MANUAL_ROWS.schema)
+    parsed = Columns(raw)
+    metrics = parsed.texts("metric").str.removeprefix("manual.")
+    declared = ", ".join(config.metrics)
+    parsed.require(
+        metrics.isin(list(config.metrics)).to_numpy(),
+        metrics,
+        lambda m: f"unknown metric {m!r} (declared: {declared})",
+    )
+    days = parsed.dates("date", config.date_format)
+    values = parsed.numbers("value", decimal=config.decimal, thousands=None, label="value")
+    notes = parsed.texts("note").to_numpy() if raw.has("note") else None
+    return parsed.table(
+        MANUAL_ROWS.schema,
+        {
+            "date": days,
+            "metric": metrics.to_numpy(),
+            "value": values,
+            # an empty note is no note
+            "note": [n or None for n in notes] if notes is not None else [None] * len(values),
+        },
+    )
