@@ -7,21 +7,37 @@ registry, so adding a connector never needs an edit outside `connectors/` and `d
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from connectors.checks import AtLeast, Check, Presence, Reconciliation
-from connectors.secrets import env_reference
+from connectors.secrets import EnvRef
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def identifier(value: str, what: str = "name") -> str:
+    """Validator body for names that become part of table, asset and metric names."""
+    if not isinstance(value, str) or not IDENTIFIER.match(value):
+        raise ValueError(
+            f"{what} '{value}' must use lower-case letters, digits and _, starting with a letter"
+        )
+    return value
+
+
+def identifier_type(what: str):
+    """A config field type for an identifier (`^[a-z][a-z0-9_]*$`), named in its errors."""
+    return Annotated[str, AfterValidator(functools.partial(identifier, what=what))]
 
 
 def time_zone(value: str) -> str:
@@ -35,12 +51,20 @@ def time_zone(value: str) -> str:
     return value
 
 
+# an IANA time-zone name, and a path relative to the config file's folder
+TimeZone = Annotated[str, AfterValidator(time_zone)]
+ConfigPath = Annotated[Path, BeforeValidator(lambda v, info: resolve_path(v, info.context))]
+SourceName = identifier_type("source name")
+
+
 class SourceConfig(BaseModel):
     """Keys every source takes. Connector types subclass this with their own keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(description="Unique source name; becomes part of table and asset names.")
+    name: SourceName = Field(
+        description="Unique source name; becomes part of table and asset names."
+    )
     type: str
     start_date: date = Field(
         default=date(2024, 1, 1), description="First day to extract on a first run."
@@ -59,16 +83,6 @@ class SourceConfig(BaseModel):
         description="Vendor-neutral metric name -> source metric names summed into it; "
         "overrides the connector's defaults (platforms rename and retire metrics).",
     )
-
-    @field_validator("name")
-    @classmethod
-    def _identifier(cls, v: str) -> str:
-        if not IDENTIFIER.match(v):
-            raise ValueError(
-                f"'{v}' is not a valid source name: use lower-case letters, digits and _, "
-                "starting with a letter"
-            )
-        return v
 
 
 class ApiSourceConfig(SourceConfig):
@@ -360,12 +374,7 @@ def daily_metric_stream(
 class TokenSourceConfig(ApiSourceConfig):
     """An API source authenticated by one bearer token held in the environment."""
 
-    access_token: str = Field(description="env:NAME of the API token.")
-
-    @field_validator("access_token")
-    @classmethod
-    def _secret(cls, v: str) -> str:
-        return env_reference(v, "access_token")
+    access_token: EnvRef = Field(description="env:NAME of the API token.")
 
 
 def resolve_path(value: Any, context: Mapping[str, Any] | None) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-PERIOD_GRAINS = ("week", "month", "quarter", "year")
+GRAINS = ("day", "week", "month", "quarter", "year")  # every grain a metric and KPI has
+PERIOD_GRAINS = GRAINS[1:]  # the grains made of several days
 
 
 def period_bounds(grain: str, day: date) -> tuple[date, date]:

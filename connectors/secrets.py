@@ -11,7 +11,9 @@ import logging
 import os
 import re
 import threading
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ValidationInfo
 
 ENV_PREFIX = "env:"
 MASK = "***"
@@ -71,6 +73,15 @@ def env_reference(value: Any, key: str) -> Any:
             "environment at run time); secrets are never stored in the config file"
         )
     return value
+
+
+def _env_only(value: Any, info: ValidationInfo) -> Any:
+    return env_reference(value, info.field_name)
+
+
+# a config value that must be a reference to an environment variable (`env:NAME`): secrets
+# are never written in the file
+EnvRef = Annotated[str, AfterValidator(_env_only)]
 
 
 class RedactingLogger(logging.LoggerAdapter):

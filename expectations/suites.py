@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-GRAINS = ["day", "week", "month", "quarter", "year"]
 STATUSES = ["green", "amber", "red", "no_data", "no_target"]
 
 

@@ -9,8 +9,8 @@ import datetime as dt
 from pathlib import Path
 
 from connectors import registry
+from connectors.periods import GRAINS
 from expectations.suites import (
-    GRAINS,
     STATUSES,
     Suite,
     all_true,
@@ -98,7 +98,7 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
                 gxe().ExpectCompoundColumnsToBeUnique(
                     column_list=["metric_id", "grain", "period_start"]
                 ),
-                gxe().ExpectColumnValuesToBeInSet(column="grain", value_set=GRAINS),
+                gxe().ExpectColumnValuesToBeInSet(column="grain", value_set=list(GRAINS)),
                 between_days("period_start", None, run_date),
                 gxe().ExpectColumnPairValuesAToBeGreaterThanB(
                     column_A="period_end", column_B="period_start", or_equal=True

@@ -12,18 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from connectors import register
 from connectors.base import (
-    IDENTIFIER,
+    ConfigPath,
     ExtractContext,
     MetricDef,
     SourceConfig,
     Stream,
     Window,
-    resolve_path,
+    identifier_type,
 )
 from connectors.checks import NotNull, Reconciliation
 from connectors.files import BadFileError, Columns, FileSource, describe_errors, read_cells
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+Category = identifier_type("category")
 
 
 class LedgerColumns(BaseModel):
@@ -36,20 +37,16 @@ class LedgerColumns(BaseModel):
 
 class FinanceFilesConfig(SourceConfig):
     type: Literal["finance_files"] = "finance_files"
-    path: Path = Field(description="Inbox folder (or glob) with *.csv / *.xlsx ledger exports.")
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _relative_to_config(cls, v, info):
-        return resolve_path(v, info.context)
-
+    path: ConfigPath = Field(
+        description="Inbox folder (or glob) with *.csv / *.xlsx ledger exports."
+    )
     delimiter: str = Field(default=",", description="CSV field separator.")
     decimal: str = Field(default=".", description="Decimal separator in amounts.")
     thousands: str | None = Field(default=None, description="Thousands separator in amounts.")
     encoding: str = Field(default="utf-8-sig", description="CSV encoding (utf-8-sig, cp1252...).")
     date_format: str = Field(default="%Y-%m-%d", description="strptime format of booking dates.")
     columns: LedgerColumns
-    accounts: dict[str, list[str]] = Field(
+    accounts: dict[Category, list[str]] = Field(
         description="Category -> account numbers or ranges ('1000-1999'); "
         "becomes finance.<category>."
     )
@@ -86,8 +83,6 @@ class FinanceFilesConfig(SourceConfig):
     @classmethod
     def _ranges(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         for category, ranges in v.items():
-            if not IDENTIFIER.match(category):
-                raise ValueError(f"category '{category}' must match ^[a-z][a-z0-9_]*$")
             for r in ranges:
                 m = _RANGE.match(str(r))
                 if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):

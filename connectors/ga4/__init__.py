@@ -21,7 +21,7 @@ from connectors.base import (
 from connectors.checks import AtLeast, Dates, NotBefore, OneOf, Presence, Reconciliation
 from connectors.ga4 import reports
 from connectors.ga4.reports import QUOTA_FIELDS
-from connectors.secrets import env_reference
+from connectors.secrets import EnvRef
 
 _FLAGS = [
     pa.field("subject_to_thresholding", pa.bool_()),
@@ -35,10 +35,12 @@ _FLAGS = [
 class GA4Config(ApiSourceConfig):
     type: Literal["ga4"] = "ga4"
     property_ids: list[str] = Field(min_length=1, description="Numeric GA4 property ids.")
-    credentials: str | None = Field(
+    credentials: EnvRef | None = Field(
         default=None, description="env:NAME of a service-account JSON key file path."
     )
-    access_token: str | None = Field(default=None, description="env:NAME of a ready OAuth token.")
+    access_token: EnvRef | None = Field(
+        default=None, description="env:NAME of a ready OAuth token."
+    )
     api_endpoint: str | None = Field(
         default=None, description="Data API address override, e.g. http://127.0.0.1:8080."
     )
@@ -79,11 +81,6 @@ class GA4Config(ApiSourceConfig):
             if not re.fullmatch(r"\d+", str(pid)):
                 raise ValueError(f"property id {pid!r} must be the numeric GA4 property id")
         return [str(p) for p in v]
-
-    @field_validator("credentials", "access_token")
-    @classmethod
-    def _secret(cls, v, info):
-        return env_reference(v, info.field_name)
 
     @model_validator(mode="after")
     def _one_credential(self):

@@ -6,33 +6,28 @@ from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from connectors import register
 from connectors.base import (
-    IDENTIFIER,
+    ConfigPath,
     ExtractContext,
     MetricDef,
     SourceConfig,
     Stream,
-    resolve_path,
+    identifier_type,
 )
 from connectors.checks import NotNull, Reconciliation
 from connectors.files import Columns, FileSource, read_cells
 
 Additivity = Literal["sum", "last", "average"]
+MetricName = identifier_type("metric name")
 
 
 class ManualMetricsConfig(SourceConfig):
     type: Literal["manual_metrics"] = "manual_metrics"
-    path: Path = Field(description="Inbox folder (or glob) with *.csv / *.xlsx sheets.")
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _relative_to_config(cls, v, info):
-        return resolve_path(v, info.context)
-
-    metrics: dict[str, Additivity] = Field(
+    path: ConfigPath = Field(description="Inbox folder (or glob) with *.csv / *.xlsx sheets.")
+    metrics: dict[MetricName, Additivity] = Field(
         min_length=1,
         description="Metric name -> additivity (sum | last | average); becomes manual.<name>.",
     )
@@ -40,14 +35,6 @@ class ManualMetricsConfig(SourceConfig):
     decimal: str = Field(default=".", description="Decimal separator.")
     encoding: str = Field(default="utf-8-sig", description="CSV encoding.")
     date_format: str = Field(default="%Y-%m-%d", description="strptime format of the date column.")
-
-    @field_validator("metrics")
-    @classmethod
-    def _names(cls, v: dict[str, str]) -> dict[str, str]:
-        for name in v:
-            if not IDENTIFIER.match(name):
-                raise ValueError(f"metric name '{name}' must match ^[a-z][a-z0-9_]*$")
-        return v
 
 
 MANUAL_ROWS = Stream(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from connectors.base import IDENTIFIER, SourceConfig, time_zone
+from connectors.base import SourceConfig, identifier_type, time_zone
 from connectors.pagination import (
     CursorPaginator,
     LinkHeaderPaginator,
@@ -21,7 +21,9 @@ from connectors.pagination import (
     PageNumberPaginator,
     Paginator,
 )
-from connectors.secrets import env_reference
+from connectors.secrets import EnvRef
+
+EndpointName = identifier_type("endpoint name")
 
 # namespaces whose metrics have built-in meaning (the metric registry): an API may not redefine them
 RESERVED_NAMESPACES = frozenset({"web", "social", "crm", "finance", "manual"})
@@ -46,22 +48,12 @@ class BearerAuth(_Strict):
     """`Authorization: Bearer <token>`."""
 
     type: Literal["bearer"]
-    token: str = Field(description="env:NAME of the token.")
-
-    @field_validator("token")
-    @classmethod
-    def _secret(cls, v: str) -> str:
-        return env_reference(v, "token")
+    token: EnvRef = Field(description="env:NAME of the token.")
 
 
 class _KeyAuth(_Strict):
     name: str = Field(description="Header or query parameter name, e.g. X-Api-Key, api_key.")
-    value: str = Field(description="env:NAME of the key.")
-
-    @field_validator("value")
-    @classmethod
-    def _secret(cls, v: str) -> str:
-        return env_reference(v, "value")
+    value: EnvRef = Field(description="env:NAME of the key.")
 
 
 class HeaderAuth(_KeyAuth):
@@ -231,7 +223,9 @@ class MetricMapping(_Strict):
 class Endpoint(_Strict):
     """One API path whose records become metric values."""
 
-    name: str = Field(description="Identifier of the endpoint; restated records are matched in it.")
+    name: EndpointName = Field(
+        description="Identifier of the endpoint; restated records are matched in it."
+    )
     path: str = Field(description="Path under base_url, e.g. v1/orders.")
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
     records_path: str | None = Field(
@@ -246,13 +240,6 @@ class Endpoint(_Strict):
     pagination: Pagination = Field(default_factory=lambda: NoPagination(style="none"))
     max_pages: int = Field(default=10_000, ge=1, description="A guard against endless paging.")
     metrics: list[MetricMapping] = Field(min_length=1)
-
-    @field_validator("name")
-    @classmethod
-    def _identifier(cls, v: str) -> str:
-        if not IDENTIFIER.match(v):
-            raise ValueError(f"'{v}' is not a valid endpoint name: use a-z, 0-9 and _")
-        return v
 
     @field_validator("records_path", "date_field")
     @classmethod

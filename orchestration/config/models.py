@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -17,10 +16,11 @@ from pydantic import (
 )
 
 from connectors import registry
-from connectors.base import IDENTIFIER, resolve_path, time_zone
+from connectors.base import ConfigPath, TimeZone, identifier_type
+from connectors.periods import GRAINS
+from connectors.secrets import EnvRef
 
-GRAINS = ("day", "week", "month", "quarter", "year")
-Grain = Literal["day", "week", "month", "quarter", "year"]
+Grain = Literal[GRAINS]
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 FRAMEWORKS: dict[str, list[tuple[str, str]]] = {
@@ -39,16 +39,9 @@ FRAMEWORKS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def _identifier(v: str, what: str) -> str:
-    if not isinstance(v, str) or not IDENTIFIER.match(v):
-        raise ValueError(
-            f"{what} '{v}' must use lower-case letters, digits and _, starting with a letter"
-        )
-    return v
-
-
-# a path in the config file: relative paths are relative to the file's folder
-ConfigPath = Annotated[Path, BeforeValidator(lambda v, info: resolve_path(v, info.context))]
+PerspectiveId = identifier_type("perspective id")
+ObjectiveId = identifier_type("objective id")
+KpiId = identifier_type("KPI id")
 
 
 class _Model(BaseModel):
@@ -82,7 +75,7 @@ class Publish(_Model):
     parquet: ConfigPath | None = Field(
         default=None, description="Folder for one Parquet file per table."
     )
-    postgres: str | None = Field(default=None, description="env:NAME of a PostgreSQL URL.")
+    postgres: EnvRef | None = Field(default=None, description="env:NAME of a PostgreSQL URL.")
 
     @field_validator("duckdb")
     @classmethod
@@ -93,13 +86,6 @@ class Publish(_Model):
                 "schema `scorecard` ambiguous; choose another name, e.g. serving.duckdb"
             )
         return v
-
-    @field_validator("postgres")
-    @classmethod
-    def _secret(cls, v: str | None) -> str | None:
-        from connectors.secrets import env_reference
-
-        return env_reference(v, "publish.postgres")
 
 
 class Schedule(_Model):
@@ -117,18 +103,11 @@ class Schedule(_Model):
 
 
 class Alerts(_Model):
-    webhook: str | None = Field(
+    webhook: EnvRef | None = Field(
         default=None,
         description="env:NAME of a Slack-compatible incoming-webhook URL; a failed run posts "
         "one message there (the URL is a secret: it is never logged or sent anywhere else).",
     )
-
-    @field_validator("webhook")
-    @classmethod
-    def _secret(cls, v: str | None) -> str | None:
-        from connectors.secrets import env_reference
-
-        return env_reference(v, "alerts.webhook")
 
 
 class Sensors(_Model):
@@ -158,26 +137,16 @@ class Report(_Model):
 
 
 class Perspective(_Model):
-    id: str
+    id: PerspectiveId
     name: str
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return _identifier(v, "perspective id")
 
 
 class Objective(_Model):
-    id: str
+    id: ObjectiveId
     perspective: str
     name: str
     description: str = ""
     drives: list[str] = Field(default_factory=list, description="Objective ids this one drives.")
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return _identifier(v, "objective id")
 
 
 Number = float
@@ -185,19 +154,9 @@ Range = Annotated[list[float], Field(min_length=2, max_length=2)]
 GrainTarget = Number | Range
 
 
-class DatedTarget(_Model):
-    from_: date = Field(alias="from")
-    day: GrainTarget | None = None
-    week: GrainTarget | None = None
-    month: GrainTarget | None = None
-    quarter: GrainTarget | None = None
-    year: GrainTarget | None = None
-
-    def grains(self) -> dict[str, GrainTarget]:
-        return {g: getattr(self, g) for g in GRAINS if getattr(self, g) is not None}
-
-
 class GrainTargets(_Model):
+    """A target per grain; grains not named have no target (nothing is derived)."""
+
     day: GrainTarget | None = None
     week: GrainTarget | None = None
     month: GrainTarget | None = None
@@ -206,10 +165,16 @@ class GrainTargets(_Model):
 
     def grains(self) -> dict[str, GrainTarget]:
         return {g: getattr(self, g) for g in GRAINS if getattr(self, g) is not None}
+
+
+class DatedTarget(GrainTargets):
+    """Grain targets that apply from a date on (the latest `from` <= a period's start)."""
+
+    from_: date = Field(alias="from")
 
 
 class KPI(_Model):
-    id: str
+    id: KpiId
     name: str
     description: str = ""
     objective: str
@@ -232,11 +197,6 @@ class KPI(_Model):
     valid_range: Range | None = Field(
         default=None, description="Values outside [low, high] mean broken data: the gate fails."
     )
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return _identifier(v, "KPI id")
 
     @field_validator("metric", "numerator", "denominator")
     @classmethod
@@ -304,7 +264,7 @@ SourceConfigUnion = Annotated[
 
 
 class ScorecardConfig(_Model):
-    timezone: str = Field(default="UTC", description="Business time zone: period boundaries.")
+    timezone: TimeZone = Field(default="UTC", description="Business time zone: period boundaries.")
     currency: str = Field(default="EUR", description="Reporting currency (ISO 4217).")
     organisation: str = Field(default="", description="Shown in reports.")
     mission: str = ""
@@ -324,11 +284,6 @@ class ScorecardConfig(_Model):
     )
     objectives: list[Objective] = Field(default_factory=list)
     kpis: list[KPI] = Field(default_factory=list)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        return time_zone(v)
 
     @field_validator("currency")
     @classmethod
