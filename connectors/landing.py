@@ -8,7 +8,6 @@ rather than kept beside it, so it can never disagree with the data.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import uuid
@@ -19,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from connectors.atomic import replacing, write_text
 from connectors.base import Batch, LandedState, Stream, Window
 
 METADATA_FIELDS = (
@@ -132,12 +132,8 @@ class LandingStore:
     def mark_validated(self, source: str, stream: str, files: list[str]) -> None:
         present = {self.fingerprint(p) for p in self.batch_files(source, stream)}
         known = {self.fingerprint(f) for f in files if Path(f).exists()}
-        path = self.root / VALIDATED_DIR / source / f"{stream}.txt"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
         lines = sorted((known | self.validated(source, stream)) & present)
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_text(self.root / VALIDATED_DIR / source / f"{stream}.txt", "\n".join(lines) + "\n")
 
     def state(self, source: str, stream: str) -> LandedState:
         files = self.batch_files(source, stream)
@@ -209,7 +205,5 @@ def conform(records: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from connectors.atomic import write_text
+
 TEMPLATES = Path(__file__).parent / "templates"
 LAYERS = ("landing", "metrics", "marts")
 
@@ -56,11 +58,7 @@ def write_report(folder: Path, *, run_id: str, run_date=None) -> Path:
             errors=errors,
         )
     )
-    path = folder / "data_quality.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(folder / "data_quality.html", html)
 
 
 def _load(path: Path) -> dict:

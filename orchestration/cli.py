@@ -12,7 +12,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -79,8 +78,7 @@ def run(
     """Extract -> build -> audit -> publish. Exit 0 only when a new scorecard was published."""
     _quiet_libraries()
     path, cfg = _load(config, demo)
-    moment = _as_of_option(as_of, cfg)
-    run_date = _local_date(moment, cfg)
+    moment, run_date = _as_of_option(as_of, cfg)
     if not demo:
         _check_secrets(cfg)
     err.print(
@@ -116,29 +114,26 @@ def backfill(
     if days[0] > days[1]:
         err.print(f"[red]--start {start} is after --end {end}.[/]")
         raise typer.Exit(2)
-    moment = _as_of_option(as_of, cfg)
-    run_date = _local_date(moment, cfg)
+    moment, run_date = _as_of_option(as_of, cfg)
     if not demo:
         _check_secrets(cfg)
     err.print(f"[bold]Backfill[/] {days[0]} .. {days[1]} (run date {run_date})", highlight=False)
     _execute(cfg, demo=demo, moment=moment, full_refresh=True, backfill=(days[0], days[1]))
 
 
-def _as_of_option(value: str | None, cfg) -> datetime:
-    from orchestration.run_context import run_moment
+def _as_of_option(value: str | None, cfg) -> tuple[datetime, date]:
+    """The run's moment and its date in the business time zone (the run date)."""
+    from orchestration.run_context import business_date, run_moment
 
     try:
-        return run_moment(value, cfg.timezone)
+        moment = run_moment(value, cfg.timezone)
     except ValueError:
         err.print(
             f"[red]--as-of {value!r} is not a date like 2026-01-31 or a local time like "
             "2026-01-31T02:00.[/]"
         )
         raise typer.Exit(2) from None
-
-
-def _local_date(moment: datetime, cfg) -> date:
-    return moment.astimezone(ZoneInfo(cfg.timezone)).date()
+    return moment, business_date(moment, cfg.timezone)
 
 
 def _date_option(name: str, value: str) -> date:

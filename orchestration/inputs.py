@@ -22,6 +22,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from connectors.atomic import write_text
 from orchestration.project import DBT_PROJECT_DIR, PROJECT_ROOT
 
 RECORD_NAME = "publish_inputs.json"
@@ -266,12 +267,7 @@ def write_record(config, inputs: dict, *, run_id: str) -> Path:
         "serving": str(serving),
         "serving_stamp": file_stamp(serving),
     }
-    path = record_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(record_path(config), json.dumps(payload, indent=1))
 
 
 def what_changed(config, record: dict | None, inputs: dict, *, cursors: dict) -> str | None:

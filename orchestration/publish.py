@@ -6,38 +6,64 @@ pipeline needs and never see half a publish (DESIGN §7). A failed gate never ge
 
 from __future__ import annotations
 
-import os
+import functools
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from connectors.atomic import replacing
+
 SCHEMA = "scorecard"
-# published table -> the dbt model it is copied from (schema.table in the warehouse)
-PUBLISHED_TABLES = {
-    "kpis": "marts.dim_kpis",
-    "objectives": "marts.dim_objectives",
-    "perspectives": "marts.dim_perspectives",
-    "kpi_values": "marts.fct_kpi_values",
-    "perspective_scores": "marts.fct_perspective_scores",
-    "objective_scores": "marts.fct_objective_scores",
-    "overall_scores": "marts.fct_overall_scores",
-    "metric_values": "marts.fct_metric_values",
-    "latest": "marts.fct_kpi_latest",
-}
-# a stable row order makes two publishes of the same data identical table by table
-ORDER_BY = {
-    "kpis": "position",
-    "objectives": "perspective_position, position",
-    "perspectives": "position",
-    "kpi_values": "kpi_id, grain, period_start",
-    "perspective_scores": "perspective, grain, period_start",
-    "objective_scores": "objective_id, grain, period_start",
-    "overall_scores": "grain, period_start",
-    "metric_values": "metric_id, grain, period_start",
-    "latest": "kpi_id, grain",
-}
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A ★ table: its name in schema `scorecard`, the mart it is copied from, its row order."""
+
+    name: str
+    model: str
+    relation: str  # schema.table in the warehouse
+    order_by: str  # a stable row order: two publishes of the same data are identical
+
+
+def published_tables(manifest: Path | None = None) -> list[PublishedTable]:
+    """The published tables as the marts declare them in dbt (`meta.published_as`, with
+    `published_position` and `published_order_by`), read from the project's manifest: the one
+    list of what is published."""
+    if manifest is None:
+        from orchestration.assets.warehouse import prepare_manifest
+
+        manifest = prepare_manifest()
+    path = Path(manifest)
+    return _declared(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _declared(manifest: Path, stamp: int) -> list[PublishedTable]:
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    tables = []
+    for node in nodes:
+        meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})
+        if node.get("resource_type") == "model" and meta.get("published_as"):
+            tables.append(
+                (
+                    int(meta["published_position"]),
+                    PublishedTable(
+                        name=meta["published_as"],
+                        model=node["name"],
+                        relation=f"{node['schema']}.{node['alias'] or node['name']}",
+                        order_by=meta["published_order_by"],
+                    ),
+                )
+            )
+    if not tables:
+        raise RuntimeError(f"{manifest} declares no published table (meta.published_as)")
+    return [table for _, table in sorted(tables, key=lambda t: t[0])]
+
+
 PUBLISH_LOG_DDL = f"""
 create table {SCHEMA}.publish_log (
     run_id varchar not null,
@@ -73,27 +99,32 @@ def publish(
 ) -> PublishResult:
     serving = Path(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving.with_name(f".{serving.name}.{run_id}.tmp")
     # leftovers of a publish that was killed mid-write (publishes hold the warehouse lock)
     for stale in serving.parent.glob(f".{serving.name}.*.tmp*"):
         stale.unlink(missing_ok=True)
+    tables = published_tables()
     published_at = datetime.now(UTC)
     rows: dict[str, int] = {}
     history = _previous_log(serving)
+    tmp_file = serving.with_name(f".{serving.name}.{run_id}.tmp")
     try:
+        # the swap at the end: readers see the old file or the new one, never a mix
         with (
+            replacing(serving, tmp=tmp_file) as tmp,
             duckdb.connect(str(warehouse), read_only=True) as source,
             duckdb.connect(str(tmp)) as target,
         ):
             target.execute(f"create schema {SCHEMA}")
-            for name, model in PUBLISHED_TABLES.items():
-                # table names are constants of this module, never config values
-                query = f"select * from {model} order by {ORDER_BY[name]}"
+            for table in tables:
+                # names and orders come from the dbt project's metadata, never from config
+                query = f"select * from {table.relation} order by {table.order_by}"
                 data = source.sql(query).to_arrow_table()
                 target.register("published_rows", data)
-                target.execute(f"create table {SCHEMA}.{name} as select * from published_rows")
+                target.execute(
+                    f"create table {SCHEMA}.{table.name} as select * from published_rows"
+                )
                 target.unregister("published_rows")
-                rows[name] = data.num_rows
+                rows[table.name] = data.num_rows
             target.execute(PUBLISH_LOG_DDL)
             if history is not None:
                 target.register("history", history)
@@ -118,11 +149,8 @@ def publish(
                 ],
             )
             target.execute("checkpoint")
-        # the swap: readers see the old file or the new one, never a mix
-        os.replace(tmp, serving)
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        Path(f"{tmp_file}.wal").unlink(missing_ok=True)
     return PublishResult(serving, rows, published_at)
 
 

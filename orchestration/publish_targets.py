@@ -9,13 +9,13 @@ sees the old scorecard or the new one, never a mix.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
+from connectors.atomic import replacing
 from orchestration.publish import SCHEMA
 
 PG_TYPES = {
@@ -48,10 +48,8 @@ def publish_parquet(serving: Path, folder: Path) -> dict[str, int]:
     with duckdb.connect(str(serving), read_only=True) as con:
         for name in serving_tables(serving):
             table = con.sql(f"select * from {SCHEMA}.{name}").to_arrow_table()
-            target = folder / f"{name}.parquet"
-            tmp = folder / f".{name}.parquet.{os.getpid()}.tmp"
-            pq.write_table(table, tmp, compression="zstd")
-            os.replace(tmp, target)
+            with replacing(folder / f"{name}.parquet") as tmp:
+                pq.write_table(table, tmp, compression="zstd")
             rows[name] = table.num_rows
     return rows
 
@@ -172,16 +170,16 @@ def _comment(cur, schema: str, table: str, columns: list[str], docs: dict) -> No
             )
 
 
-def dbt_docs(manifest: Path, published: dict[str, str]) -> dict[str, dict]:
+def dbt_docs(manifest: Path, published) -> dict[str, dict]:
     """Descriptions of the published tables and their columns, from the dbt manifest."""
     if not manifest.exists():
         return {}
     nodes = json.loads(manifest.read_text(encoding="utf-8")).get("nodes", {})
     by_model = {n["name"]: n for n in nodes.values() if n.get("resource_type") == "model"}
     docs = {}
-    for name, model in published.items():
-        node = by_model.get(model.split(".")[-1], {})
-        docs[name] = {
+    for table in published:
+        node = by_model.get(table.model, {})
+        docs[table.name] = {
             "description": node.get("description", "").strip(),
             "columns": {
                 c: (meta.get("description") or "").strip()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+
+from connectors.atomic import write_text
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # one writer at a time on the warehouse file
 
@@ -80,6 +81,15 @@ def run_moment(as_of: str | None, timezone: str, *, now: datetime | None = None)
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
+def business_date(moment: datetime, timezone: str) -> date:
+    """The date of a moment in the business time zone (a run's date, "today")."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def business_today(config) -> date:
+    return business_date(datetime.now(ZoneInfo(config.timezone)), config.timezone)
+
+
 class RunOptions(dg.ConfigurableResource):
     """Per-run options: the CLI and the schedule set them through run config."""
 
@@ -102,7 +112,7 @@ class RunOptions(dg.ConfigurableResource):
         return run_moment(self.as_of, config.timezone)
 
     def run_date(self, config) -> date:
-        return self.moment(config).astimezone(ZoneInfo(config.timezone)).date()
+        return business_date(self.moment(config), config.timezone)
 
 
 @dataclass(frozen=True)
@@ -116,12 +126,7 @@ class RunFolder:
         return cls(config.paths.artifacts_dir / "runs" / run_id)
 
     def write(self, name: str, payload: dict) -> Path:
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f"{name}.json"
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        return write_text(self.root / f"{name}.json", json.dumps(payload, indent=2, default=str))
 
     def record_error(self, step: str, error: BaseException) -> None:
         """A step that failed before writing its own report still shows in the report."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from connectors.landing import QUARANTINE_DIR, LandingStore
 from expectations import describe_report
-from orchestration.run_context import RunFolder
+from orchestration.run_context import RunFolder, business_today
 
 
 def collect(config, *, runs: int = 10) -> dict:
-    today = datetime.now(ZoneInfo(config.timezone)).date()
+    today = business_today(config)
     return {
         "published": _published(config.publish.duckdb),
         "runs": recent_runs(config, runs),

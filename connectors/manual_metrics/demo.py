@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from connectors.atomic import replacing
 from connectors.base import Window
 from connectors.demo.seasonal import count, rng, share
 
@@ -53,8 +54,7 @@ def write_team_sheets(inbox: Path, start_date: date, run_date: date) -> list[Pat
         ws.append(["date", "metric", "value", "note"])
         for d, metric, value, note in rows:
             ws.append([d, metric, value, note])
-        tmp = path.with_name(f".{path.name}.tmp")
-        wb.save(tmp)
-        tmp.replace(path)
+        with replacing(path) as tmp:
+            wb.save(tmp)
         written.append(path)
     return written

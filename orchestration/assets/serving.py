@@ -10,7 +10,7 @@ from connectors.landing import LandingStore
 from connectors.secrets import resolve_secret
 from orchestration import inputs
 from orchestration.assets.warehouse import DBT_PROJECT, warehouse_key
-from orchestration.publish import PUBLISHED_TABLES, publish
+from orchestration.publish import publish, published_tables
 from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
@@ -32,7 +32,8 @@ def source_freshness(config) -> dict:
 
 
 def build_publish_asset(config) -> dg.AssetsDefinition:
-    models = sorted({m.split(".")[1] for m in PUBLISHED_TABLES.values()})
+    tables = published_tables()
+    models = sorted({t.model for t in tables})
 
     @dg.asset(
         key=SERVING_KEY,
@@ -64,9 +65,7 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
             targets["parquet"] = str(config.publish.parquet)
         if config.publish.postgres:
             url = resolve_secret(config.publish.postgres, key="publish.postgres")
-            publish_postgres(
-                result.path, url, dbt_docs(Path(DBT_PROJECT.manifest_path), PUBLISHED_TABLES)
-            )
+            publish_postgres(result.path, url, dbt_docs(Path(DBT_PROJECT.manifest_path), tables))
             targets["postgres"] = "schema scorecard"
         folder.write(
             "published", {"path": str(result.path), "rows": result.rows, "targets": targets}

@@ -31,7 +31,7 @@ from orchestration.assets.landing import landing_key
 from orchestration.dbt_cli import DBT_PROJECT, dbt_resource, run_target
 from orchestration.progress import NOTICE
 from orchestration.project import DBT_PROJECT_DIR
-from orchestration.publish import PUBLISHED_TABLES
+from orchestration.publish import published_tables
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 CONFIG_SOURCE = "scorecard_config"
@@ -97,7 +97,7 @@ def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> B
     """
     run_date = run_options.run_date(config)
     streams = inputs.published_streams(
-        Path(DBT_PROJECT.manifest_path), [m.split(".")[1] for m in PUBLISHED_TABLES.values()]
+        Path(DBT_PROJECT.manifest_path), [t.model for t in published_tables()]
     )
     current = inputs.current_inputs(config, run_date=run_date, streams=streams)
     forced = run_options.full_refresh or run_options.backfill_start

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from connectors import connector_for, registry
+from connectors.atomic import replacing
 from orchestration.project import METRIC_REGISTRY_SEED
 
 
@@ -299,11 +299,9 @@ def _blocking(source) -> list[str]:
 
 def write_catalog(config, directory: Path, *, run_id: str, run_date: date) -> dict[str, int]:
     """Write the catalog tables for dbt; returns row counts."""
-    directory.mkdir(parents=True, exist_ok=True)
     counts = {}
     for name, table in catalog_tables(config, run_id=run_id, run_date=run_date).items():
-        tmp = directory / f".{name}.parquet.tmp"
-        pq.write_table(table, tmp)
-        os.replace(tmp, directory / f"{name}.parquet")
+        with replacing(directory / f"{name}.parquet") as tmp:
+            pq.write_table(table, tmp)
         counts[name] = table.num_rows
     return counts

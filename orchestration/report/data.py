@@ -12,10 +12,10 @@ import math
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
+from orchestration.run_context import business_today
 from orchestration.status import freshness_by_source, recent_runs
 
 REPORT_GRAINS = ("month", "quarter", "year")
@@ -96,7 +96,7 @@ def report_data(config, serving: Path | None = None) -> dict:
 
 
 def _meta(config, log: dict) -> dict:
-    today = datetime.now(ZoneInfo(config.timezone)).date()
+    today = business_today(config)
     runs = recent_runs(config, 1)
     return {
         "organisation": config.organisation,

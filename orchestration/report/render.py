@@ -8,12 +8,12 @@ than leak a request.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from connectors.atomic import write_text
 from orchestration.report.data import report_data
 
 ASSETS = Path(__file__).parent / "assets"
@@ -45,12 +45,7 @@ def write_report(config, output: Path | None = None, serving: Path | None = None
     """Render the published scorecard to `output` (default: `report.path` of the config),
     through a temporary file and a rename, so a reader never opens half a page."""
     output = Path(output or config.report_path)
-    html = render_report(report_data(config, serving))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, output)
-    return output
+    return write_text(output, render_report(report_data(config, serving)))
 
 
 def _script_json(data: dict) -> str:

@@ -108,12 +108,10 @@ def test_landing_files_are_what_dbt_reads(tmp_path):
 
 def test_the_published_tables_read_the_demo_streams_but_not_the_quota_log():
     from orchestration.assets.warehouse import DBT_PROJECT, prepare_manifest
-    from orchestration.publish import PUBLISHED_TABLES
+    from orchestration.publish import published_tables
 
     prepare_manifest()
-    streams = published_streams(
-        DBT_PROJECT.manifest_path, [m.split(".")[1] for m in PUBLISHED_TABLES.values()]
-    )
+    streams = published_streams(DBT_PROJECT.manifest_path, [t.model for t in published_tables()])
     assert {"daily_metrics", "period_totals", "ledger_lines", "deals"} <= streams
     assert "property_quota" not in streams
 
