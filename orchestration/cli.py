@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -444,17 +443,14 @@ def main() -> None:  # pragma: no cover - console entry point
     """Run the app, then leave without interpreter teardown: DuckDB's bindings print spurious
     leak reports when native objects are still referenced at teardown. Exit handlers still
     run (they release multiprocessing semaphores and flush logs)."""
-    import atexit
-
     try:
         app()
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    from orchestration.compat import leave_without_teardown
+
+    leave_without_teardown(code)
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m orchestration.cli`

@@ -12,17 +12,15 @@ part of dbt's profile hash.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
+from dagster_dbt import DbtProject
 
+from orchestration.compat import dbt_cli_without_startup_work
 from orchestration.project import DBT_PROJECT_DIR
 
 # the dbt installed beside this Python (a virtualenv need not be activated to run the CLI)
@@ -49,24 +47,12 @@ def with_connector_vars(args: Sequence[str]) -> list[str]:
     return args
 
 
-class ScorecardDbtCli(DbtCliResource):
-    """`DbtCliResource` for the dbt-core installed beside this Python."""
+class ScorecardDbtCli(dbt_cli_without_startup_work()):
+    """`DbtCliResource` for the dbt-core installed beside this Python, passing the connector
+    types' dbt vars on every command."""
 
     def cli(self, args: Sequence[str], **kwargs):
         return super().cli(with_connector_vars(args), **kwargs)
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        # dagster-dbt asks the executable because it may be dbt Fusion; ours is dbt-core's own
-        # entry point, so its version is the installed package's, without a process start-up
-        if self.dbt_executable == str(_BESIDE):
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
-        # the adapter serves dagster-dbt's fetch_row_counts / fetch_column_metadata, which the
-        # pipeline does not use; without it dagster-dbt runs dbt exactly the same way
-        return None
 
 
 def dbt_command(*args: str, target_path: Path | None = None) -> list[str]:
@@ -77,7 +63,9 @@ def dbt_command(*args: str, target_path: Path | None = None) -> list[str]:
 
 
 def dbt_resource() -> ScorecardDbtCli:
-    return ScorecardDbtCli(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)
+    return ScorecardDbtCli(
+        project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE, local_dbt=str(_BESIDE)
+    )
 
 
 def run_target(environment: Mapping[str, str]) -> Path:

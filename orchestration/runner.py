@@ -17,6 +17,7 @@ from expectations import describe_report
 from orchestration.alerts import send_failure_alert
 from orchestration.assets.serving import REPORT_KEY, SERVING_KEY
 from orchestration.cause import single_source_cause
+from orchestration.compat import DAGSTER_STEP_LOGGER, NO_RESULT_WARNING
 from orchestration.config import ScorecardConfig
 from orchestration.defs import JOB_NAME, build_definitions
 from orchestration.inputs import UP_TO_DATE
@@ -163,11 +164,11 @@ def _quiet_when_up_to_date(config):
     started = time.time()
 
     def keep(record: logging.LogRecord) -> bool:
-        if "emitted no result in step" not in record.getMessage():
+        if NO_RESULT_WARNING not in record.getMessage():
             return True
         return not any(p.stat().st_mtime >= started for p in runs.glob(f"*/{UP_TO_DATE}.json"))
 
-    logger = logging.getLogger("dagster._core.execution.plan.active")
+    logger = logging.getLogger(DAGSTER_STEP_LOGGER)
     logger.addFilter(keep)
     try:
         yield

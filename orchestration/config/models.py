@@ -95,10 +95,14 @@ class Schedule(_Model):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string
+        import dagster as dg
 
-        if not is_valid_cron_string(v):
-            raise ValueError(f"'{v}' is not a cron expression (five fields, e.g. '0 2 * * *')")
+        try:  # Dagster's own check, through its public API
+            dg.ScheduleDefinition(name="check", cron_schedule=v, job_name="check")
+        except dg.DagsterInvalidDefinitionError:
+            raise ValueError(
+                f"'{v}' is not a cron expression (five fields, e.g. '0 2 * * *')"
+            ) from None
         return v
 
 
