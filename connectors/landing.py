@@ -35,6 +35,11 @@ SCHEMA_DIR = "_schema"
 QUARANTINE_DIR = "_quarantine"
 # which batches passed their raw expectations: batches are immutable, so once is enough
 VALIDATED_DIR = "_validated"
+# which batches repeat the batch they replace (a lookback re-extraction that found nothing new)
+REPEATS_DIR = "_repeats"
+# what a re-extraction may change without changing the data
+LOAD_STAMP = ("_batch_id", "_extracted_at")
+WINDOW = ("_window_start", "_window_end")
 
 _clock_lock = threading.Lock()
 _last_stamp: datetime | None = None
@@ -112,8 +117,40 @@ class LandingStore:
         )
         name = f"{extracted_at.strftime('%Y%m%dT%H%M%S%fZ')}_{batch_id}.parquet"
         path = self.stream_dir(source, stream.name) / name
+        older = self.batch_files(source, stream.name)
         _write_atomic(table, path)
+        before = redundant(path, older, cursor=stream.cursor)
+        if before is not None:
+            self._note_repeat(source, stream.name, path, before)
         return path, n
+
+    def _note_repeat(self, source: str, stream: str, path: Path, before: Path) -> None:
+        record = self.root / REPEATS_DIR / source / f"{stream}.txt"
+        lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
+        lines.append(f"{self.fingerprint(path)} {self.fingerprint(before)}")
+        write_text(record, "\n".join(lines) + "\n")
+
+    def repeats(self, source: str, stream: str) -> dict[str, str]:
+        """Batches that repeat the batch they replace, as recorded when they landed: the
+        fingerprint of each -> the fingerprint of the batch it repeats (decision 29)."""
+        record = self.root / REPEATS_DIR / source / f"{stream}.txt"
+        if not record.exists():
+            return {}
+        pairs = (line.split(" ") for line in record.read_text(encoding="utf-8").splitlines())
+        return dict(pair for pair in pairs if len(pair) == 2)
+
+    def checked(self, source: str, stream: str) -> set[str]:
+        """Fingerprints of the present batches the landing gate need not read: those that
+        passed it, and those that repeat a checked batch still present (same rows, so the same
+        expectations hold). A question only: nothing is written."""
+        done = self.validated(source, stream)
+        present = [self.fingerprint(p) for p in self.batch_files(source, stream)]
+        checked = {f for f in present if f in done}
+        repeated = self.repeats(source, stream)
+        for fingerprint in present:  # landing order: a repeat's batch is older than itself
+            if repeated.get(fingerprint) in checked:
+                checked.add(fingerprint)
+        return checked
 
     def batch_files(self, source: str, stream: str) -> list[Path]:
         return sorted(self.stream_dir(source, stream).glob("*.parquet"))
@@ -207,3 +244,98 @@ def conform(records: pa.Table, schema: pa.Schema) -> pa.Table:
 def _write_atomic(table: pa.Table, path: Path) -> None:
     with replacing(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+
+
+# --- repeats: a re-extraction that holds nothing new (decision 29) ------------------------
+
+
+def batch_window(path: Path) -> tuple[str, str] | None:
+    """A batch's extraction window from its Parquet footer (no rows read); None for file
+    batches, empty batches and batches without window statistics."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    names = meta.schema.names
+    if meta.num_rows == 0 or "_window_start" not in names or "_window_end" not in names:
+        return None
+    bounds = []
+    for column, pick in (("_window_start", min), ("_window_end", max)):
+        index = names.index(column)
+        values = []
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(index).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            values.append(stats.min if pick is min else stats.max)
+        bounds.append(str(pick(values)))
+    return bounds[0], bounds[1]
+
+
+def _data_shape(path: Path):
+    """A batch's schema without its load stamps and window (those are compared separately),
+    and its row count, from one read of the file's footer."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    schema = meta.schema.to_arrow_schema().remove_metadata()
+    data = pa.schema([f for f in schema if f.name not in (*LOAD_STAMP, *WINDOW)])
+    return data, meta.num_rows
+
+
+def repeats(path: Path, before: Path) -> bool:
+    """`path` holds only rows `before` holds as they are, load stamps aside.
+
+    Same window: exactly the same rows. A shorter window ending on the same day (the night's
+    run extracted from the previous run's end, a second run that night from its own lookback):
+    every row it holds is a row of `before`. Row order does not matter. DuckDB compares the
+    files, because `before` may be a backfill of millions of rows (a set of Python tuples took
+    39 s and 5 GB for 6.5 million); set operations treat NULLs as equal, as rows should."""
+    mine, theirs = batch_window(path), batch_window(before)
+    # the windows alone decide most cases: never read a batch that cannot be repeated
+    if mine is None or theirs is None or not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
+        return False
+    import duckdb
+
+    try:
+        (schema, rows), (earlier_schema, earlier) = _data_shape(path), _data_shape(before)
+        if not schema.names or schema != earlier_schema or rows == 0:
+            return False
+        if mine == theirs and rows != earlier:
+            return False
+        # same window and as many rows: nothing left over, counted with multiplicity, is equal
+        leftover = "except all" if mine == theirs else "except"
+        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
+        with duckdb.connect() as con:
+            left = con.execute(
+                f"select count(*) from (select {columns} from read_parquet(?) {leftover}"
+                f" select {columns} from read_parquet(?))",
+                [str(path), str(before)],
+            ).fetchone()[0]
+        return left == 0
+    except Exception:  # unreadable or differently typed: not a repeat
+        return False
+
+
+def predecessor(path: Path, older: list[Path], *, cursor: str | None) -> Path | None:
+    """The batch whose rows `path` would replace: the newest earlier batch of the stream whose
+    window overlaps it (any earlier batch when the stream has no date cursor or `path` no
+    window). Batch names start with their extraction time, so name order is time order."""
+    mine = batch_window(path)
+    for candidate in sorted(older, reverse=True):
+        if cursor is None or mine is None:
+            return candidate
+        theirs = batch_window(candidate)
+        if theirs is None or (theirs[0] <= mine[1] and mine[0] <= theirs[1]):
+            return candidate
+    return None
+
+
+def redundant(path: Path, older: list[Path], *, cursor: str | None) -> Path | None:
+    """The earlier batch `path` repeats (see `repeats`), else None.
+
+    Staging keeps the newest version of each key, and a key's versions sit in batches whose
+    window holds its cursor date: so when a batch repeats the newest batch overlapping its
+    window, the newest version of every key stays what it was, and so does every table."""
+    before = predecessor(path, older, cursor=cursor)
+    return before if before is not None and repeats(path, before) else None

@@ -7,9 +7,10 @@ our own code. A successful run records these inputs next to its artefacts
 and when nothing differs it skips dbt, the gates and the publish.
 
 API sources re-extract their lookback window every run, so "nothing new" cannot mean "no new
-file": a re-extracted batch is *redundant* when it holds exactly what the newest earlier batch
-of the same stream and window holds (load metadata aside). Staging keeps the newest version of
-each key, so landing a redundant batch changes no built table.
+file": landing records a re-extracted batch that holds exactly what the newest earlier batch of
+the same stream and window holds (load metadata aside) as a repeat of it
+(`connectors.landing`), and staging keeps the newest version of each key, so landing a repeat
+changes no built table. `PublishInputs` is the one object that decides.
 """
 
 from __future__ import annotations
@@ -18,118 +19,25 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 from connectors.atomic import write_text
+from connectors.landing import LandingStore
 from orchestration.project import DBT_PROJECT_DIR, PROJECT_ROOT
 
 RECORD_NAME = "publish_inputs.json"
 UP_TO_DATE = "up_to_date"  # the run-folder report of a run that skipped the rebuild
 INPUTS = "inputs"  # the run-folder report of what a rebuilding run was built from
-# what a re-extraction may change without changing the data
-LOAD_STAMP = ("_batch_id", "_extracted_at")
-WINDOW = ("_window_start", "_window_end")
 CODE_DIRS = ("orchestration", "expectations", "connectors")
 PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb", "dagster", "dagster-dbt", "great-expectations")
 SKIP_DIRS = {"__pycache__", "target", "dbt_packages", "logs", "demo_data"}
-LANDING_SKIP = {"_schema", "_quarantine", "_validated"}
+LANDING_SKIP = {"_schema", "_quarantine", "_validated", "_repeats"}
 
 
 # --- landed batches -------------------------------------------------------------------------
-
-
-def batch_window(path: Path) -> tuple[str, str] | None:
-    """A batch's extraction window from its Parquet footer (no rows read); None for file
-    batches, empty batches and batches without window statistics."""
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(path).metadata
-    names = meta.schema.names
-    if meta.num_rows == 0 or "_window_start" not in names or "_window_end" not in names:
-        return None
-    bounds = []
-    for column, pick in (("_window_start", min), ("_window_end", max)):
-        index = names.index(column)
-        values = []
-        for group in range(meta.num_row_groups):
-            stats = meta.row_group(group).column(index).statistics
-            if stats is None or not stats.has_min_max:
-                return None
-            values.append(stats.min if pick is min else stats.max)
-        bounds.append(str(pick(values)))
-    return bounds[0], bounds[1]
-
-
-def _data_shape(path: Path):
-    """A batch's schema without its load stamps and window (those are compared separately),
-    and its row count, from one read of the file's footer."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(path).metadata
-    schema = meta.schema.to_arrow_schema().remove_metadata()
-    data = pa.schema([f for f in schema if f.name not in (*LOAD_STAMP, *WINDOW)])
-    return data, meta.num_rows
-
-
-def repeats(path: Path, before: Path) -> bool:
-    """`path` holds only rows `before` holds as they are, load stamps aside.
-
-    Same window: exactly the same rows. A shorter window ending on the same day (the night's
-    run extracted from the previous run's end, a second run that night from its own lookback):
-    every row it holds is a row of `before`. Row order does not matter. DuckDB compares the
-    files, because `before` may be a backfill of millions of rows (a set of Python tuples took
-    39 s and 5 GB for 6.5 million); set operations treat NULLs as equal, as rows should."""
-    mine, theirs = batch_window(path), batch_window(before)
-    # the windows alone decide most cases: never read a batch that cannot be repeated
-    if mine is None or theirs is None or not (theirs[0] <= mine[0] and mine[1] == theirs[1]):
-        return False
-    import duckdb
-
-    try:
-        (schema, rows), (earlier_schema, earlier) = _data_shape(path), _data_shape(before)
-        if not schema.names or schema != earlier_schema or rows == 0:
-            return False
-        if mine == theirs and rows != earlier:
-            return False
-        # same window and as many rows: nothing left over, counted with multiplicity, is equal
-        leftover = "except all" if mine == theirs else "except"
-        columns = ", ".join('"' + n.replace('"', '""') + '"' for n in schema.names)
-        with duckdb.connect() as con:
-            left = con.execute(
-                f"select count(*) from (select {columns} from read_parquet(?) {leftover}"
-                f" select {columns} from read_parquet(?))",
-                [str(path), str(before)],
-            ).fetchone()[0]
-        return left == 0
-    except Exception:  # unreadable or differently typed: not a repeat
-        return False
-
-
-def predecessor(path: Path, older: list[Path], *, cursor: str | None) -> Path | None:
-    """The batch whose rows `path` would replace: the newest earlier batch of the stream whose
-    window overlaps it (any earlier batch when the stream has no date cursor or `path` no
-    window). Batch names start with their extraction time, so name order is time order."""
-    mine = batch_window(path)
-    for candidate in sorted(older, reverse=True):
-        if cursor is None or mine is None:
-            return candidate
-        theirs = batch_window(candidate)
-        if theirs is None or (theirs[0] <= mine[1] and mine[0] <= theirs[1]):
-            return candidate
-    return None
-
-
-def redundant(path: Path, older: list[Path], *, cursor: str | None) -> Path | None:
-    """The earlier batch `path` repeats (see `repeats`), else None.
-
-    Staging keeps the newest version of each key, and a key's versions sit in batches whose
-    window holds its cursor date: so when a batch repeats the newest batch overlapping its
-    window, the newest version of every key stays what it was, and so does every table."""
-    before = predecessor(path, older, cursor=cursor)
-    return before if before is not None and repeats(path, before) else None
 
 
 def landing_files(landing: Path, streams: set[str] | None = None) -> dict[str, Path]:
@@ -225,85 +133,133 @@ def published_streams(manifest_path: Path, models: Iterable[str]) -> set[str] | 
     return streams
 
 
-# --- the record and the comparison -----------------------------------------------------------
+# --- the one object: is the published scorecard up to date? ---------------------------------
 
 
-def current_inputs(config, *, run_date: date, streams: set[str] | None) -> dict:
-    return {
-        "run_date": run_date.isoformat(),
-        "config": config_hash(config),
-        # staged local dates depend on it: incremental models cannot carry them across a change
-        "timezone": config.timezone,
-        "dbt_project": dbt_project_hash(),
-        "code": code_version(),
-        "streams": None if streams is None else sorted(streams),
-        "landing": {
-            rel: file_stamp(p) for rel, p in landing_files(config.paths.landing, streams).items()
-        },
-    }
+@dataclass(frozen=True)
+class Plan:
+    """What a run's dbt step does: skip (nothing changed since the last publish), or rebuild —
+    and then why, and why from all of landing rather than incrementally (decision 33)."""
+
+    skip: bool
+    rebuild_because: str | None = None
+    full_because: str | None = None
 
 
-def record_path(config) -> Path:
-    return config.paths.artifacts_dir / RECORD_NAME
+class PublishInputs:
+    """One job (decision 29): tell whether the published scorecard was built from exactly this
+    run's inputs — so dbt, the gates and the publish can be skipped — and, once a run has
+    published, vouch for the inputs it was built from.
 
+    The inputs: the landed batches of the streams the published tables read, the config, the
+    dbt project, our code and libraries, and the run date. A batch landed since the publish
+    is nothing new when landing recorded it as a repeat of a batch still there
+    (`LandingStore.repeats`): staging keeps the newest version of each key, so it changes no
+    built table.
+    """
 
-def read_record(config) -> dict | None:
-    try:
-        return json.loads(record_path(config).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    def __init__(self, config):
+        self.config = config
+        self.record_path = config.paths.artifacts_dir / RECORD_NAME
+
+    def current(self, *, run_date: date, streams: set[str] | None) -> dict:
+        config = self.config
+        return {
+            "run_date": run_date.isoformat(),
+            "config": config_hash(config),
+            # staged local dates depend on it: incremental models cannot carry them over
+            "timezone": config.timezone,
+            "dbt_project": dbt_project_hash(),
+            "code": code_version(),
+            "streams": None if streams is None else sorted(streams),
+            "landing": {
+                rel: file_stamp(p)
+                for rel, p in landing_files(config.paths.landing, streams).items()
+            },
+        }
+
+    def plan(self, current: dict, *, run_id: str, forced: bool) -> Plan:
+        """Skip, or rebuild and say why. A rebuild drops the record first: until it publishes,
+        no earlier publish vouches for the inputs."""
+        record = None if forced else self.recorded()
+        if forced:
+            reason = "--full-refresh or a backfill rebuilds"
+        else:
+            reason = self._what_changed(record, current)
+        if reason is None and not self._previous_run_ok(run_id, record):
+            reason = "the previous run did not finish with a publish"
+        if reason is None:
+            return Plan(skip=True)
+        full = incremental_basis(record, current)
+        self.record_path.unlink(missing_ok=True)
+        return Plan(skip=False, rebuild_because=reason, full_because=full)
+
+    def vouch(self, inputs: dict, *, run_id: str) -> Path:
+        """Record what a run that has just published was built from."""
+        serving = Path(self.config.publish.duckdb)
+        payload = {
+            **inputs,
+            "run_id": run_id,
+            "serving": str(serving),
+            "serving_stamp": file_stamp(serving),
+        }
+        return write_text(self.record_path, json.dumps(payload, indent=1))
+
+    def recorded(self) -> dict | None:
+        try:
+            return json.loads(self.record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _what_changed(self, record: dict | None, inputs: dict) -> str | None:
+        """None when the published scorecard was built from exactly these inputs, else the
+        first reason it was not (for the run log)."""
+        config = self.config
+        if record is None:
+            return "no successful publish is recorded"
+        for key, label in (
+            ("run_date", "the run date"),
+            ("config", "the config"),
+            ("dbt_project", "the dbt project"),
+            ("code", "the code or a library version"),
+            ("streams", "the streams the published tables read"),
+        ):
+            if record.get(key) != inputs[key]:
+                return f"{label} changed"
+        serving = Path(config.publish.duckdb)
+        if not serving.exists() or record.get("serving") != str(serving):
+            return f"{serving} is missing"
+        if record.get("serving_stamp") != file_stamp(serving):
+            return f"{serving} was replaced since run {record.get('run_id', '?')[:8]}"
+        if not config.report_path.exists():
+            return f"{config.report_path} is missing"
+        before, now = record.get("landing", {}), inputs["landing"]
+        for rel, stamp in before.items():
+            if now.get(rel) != stamp:
+                return f"landing batch {rel} was removed or changed"
+        store = LandingStore(config.paths.landing)
+        present = {_fingerprint(rel, stamp) for rel, stamp in now.items()}
+        for rel in sorted(set(now) - set(before)):
+            source, stream, _ = rel.split("/")
+            repeated = store.repeats(source, stream).get(_fingerprint(rel, now[rel]))
+            if repeated is None or repeated not in present:
+                return f"new data landed ({rel})"
         return None
 
-
-def forget_record(config) -> None:
-    """A rebuild starts: until it succeeds, no earlier publish vouches for the inputs."""
-    record_path(config).unlink(missing_ok=True)
-
-
-def write_record(config, inputs: dict, *, run_id: str) -> Path:
-    serving = Path(config.publish.duckdb)
-    payload = {
-        **inputs,
-        "run_id": run_id,
-        "serving": str(serving),
-        "serving_stamp": file_stamp(serving),
-    }
-    return write_text(record_path(config), json.dumps(payload, indent=1))
+    def _previous_run_ok(self, run_id: str, record: dict | None) -> bool:
+        """The run before this one published the recorded inputs, or found them up to date: a
+        failed run in between (even one that failed before its rebuild began) means rebuild."""
+        root = self.config.paths.artifacts_dir / "runs"
+        others = [p for p in root.glob("*") if p.is_dir() and p.name != run_id]
+        if not others or record is None:
+            return False
+        last = max(others, key=lambda p: p.stat().st_mtime)
+        return last.name == record.get("run_id") or (last / f"{UP_TO_DATE}.json").exists()
 
 
-def what_changed(config, record: dict | None, inputs: dict, *, cursors: dict) -> str | None:
-    """None when the published scorecard was built from exactly these inputs, else the first
-    reason it was not (for the run log)."""
-    if record is None:
-        return "no successful publish is recorded"
-    for key, label in (
-        ("run_date", "the run date"),
-        ("config", "the config"),
-        ("dbt_project", "the dbt project"),
-        ("code", "the code or a library version"),
-        ("streams", "the streams the published tables read"),
-    ):
-        if record.get(key) != inputs[key]:
-            return f"{label} changed"
-    serving = Path(config.publish.duckdb)
-    if not serving.exists() or record.get("serving") != str(serving):
-        return f"{serving} is missing"
-    if record.get("serving_stamp") != file_stamp(serving):
-        return f"{serving} was replaced since run {record.get('run_id', '?')[:8]}"
-    if not config.report_path.exists():
-        return f"{config.report_path} is missing"
-    before, now = record.get("landing", {}), inputs["landing"]
-    for rel, stamp in before.items():
-        if now.get(rel) != stamp:
-            return f"landing batch {rel} was removed or changed"
-    landing = Path(config.paths.landing)
-    for rel in sorted(set(now) - set(before)):
-        source, stream, _ = rel.split("/")
-        folder = landing / source / stream
-        prefix = f"{source}/{stream}/"
-        older = [folder / Path(r).name for r in now if r.startswith(prefix) and r < rel]
-        if redundant(landing / rel, older, cursor=cursors.get(stream)) is None:
-            return f"new data landed ({rel})"
-    return None
+def _fingerprint(rel: str, stamp: list[int]) -> str:
+    """`LandingStore.fingerprint` of a batch from its landing path and recorded stamp."""
+    return f"{Path(rel).name}:{stamp[0]}:{stamp[1]}"
 
 
 def incremental_basis(record: dict | None, inputs: dict) -> str | None:
@@ -324,14 +280,3 @@ def incremental_basis(record: dict | None, inputs: dict) -> str | None:
         if now.get(rel) != stamp:
             return f"landing batch {rel} was removed or changed"
     return None
-
-
-def previous_run_ok(config, run_id: str, record: dict) -> bool:
-    """The run before this one published the recorded inputs, or found them up to date: a
-    failed run in between (even one that failed before its rebuild began) means rebuild."""
-    root = config.paths.artifacts_dir / "runs"
-    others = [p for p in root.glob("*") if p.is_dir() and p.name != run_id]
-    if not others:
-        return False
-    last = max(others, key=lambda p: p.stat().st_mtime)
-    return last.name == record.get("run_id") or (last / f"{UP_TO_DATE}.json").exists()

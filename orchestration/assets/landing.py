@@ -15,7 +15,6 @@ from connectors.landing import LandingStore
 from expectations import GateResult, data_suites, run_suites, schema_suites
 from orchestration.assets.checks import check_result
 from orchestration.extract import extract_source
-from orchestration.inputs import redundant
 from orchestration.run_context import RunFolder, RunOptions
 
 RAW_CHECK = "raw_expectations"
@@ -81,9 +80,9 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
             folder.record_error(f"land_{source.name}", e)
             folder.data_quality_report(run_date)
             raise
-        # a re-extracted batch that repeats a validated one is validated too; a stream with
-        # no batch left to validate runs no suite (and Great Expectations is not even imported)
-        streams = [s for s in connector.streams if _needs_checking(store, source.name, s)]
+        # a batch that repeats a checked one (recorded at landing) needs no reading; a stream
+        # with nothing left to check runs no suite (and Great Expectations is not imported)
+        streams = [s for s in connector.streams if _unchecked(store, source.name, s)]
         # schema first: the data suites then read only batches whose columns are sound
         quarantined: list[str] = []
         schema_gate = run_suites(schema_suites(store, source, streams))
@@ -134,27 +133,12 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
     return land
 
 
-def _needs_checking(store: LandingStore, source: str, stream) -> bool:
-    """Whether a stream has a batch not validated yet (or no batch at all: "not empty" must
-    fail then). A batch that repeats the validated batch it replaces (same window, same rows,
-    only the load stamps differ — a lookback re-extraction that found nothing new) passes the
-    same expectations, so it is recorded as validated without reading it again."""
+def _unchecked(store: LandingStore, source: str, stream) -> bool:
+    """Whether a stream has a batch the landing gate has not checked (or no batch at all:
+    "not empty" must fail then)."""
     files = store.batch_files(source, stream.name)
-    if not files:
-        return True
-    done = store.validated(source, stream.name)
-    repeats = []
-    for i, path in enumerate(files):
-        if store.fingerprint(path) in done:
-            continue
-        before = redundant(path, files[:i], cursor=stream.cursor)
-        if before is None or store.fingerprint(before) not in done:
-            return True
-        done.add(store.fingerprint(path))
-        repeats.append(str(path))
-    if repeats:
-        store.mark_validated(source, stream.name, repeats)
-    return False
+    checked = store.checked(source, stream.name)
+    return not files or any(store.fingerprint(f) not in checked for f in files)
 
 
 def _quarantine(store: LandingStore, gate: GateResult, log) -> list[str]:

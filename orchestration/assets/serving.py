@@ -107,7 +107,7 @@ def build_report_asset(config) -> dg.AssetsDefinition:
             recorded = json.loads(built_from.read_text(encoding="utf-8"))
             for why in ("rebuild_because", "full_because"):  # this run's reasons, not inputs
                 recorded.pop(why, None)
-            inputs.write_record(config, recorded, run_id=context.run.run_id)
+            inputs.PublishInputs(config).vouch(recorded, run_id=context.run.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(path)),

@@ -9,7 +9,6 @@ lineage one graph from extraction to publish.
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,54 +79,37 @@ class DbtBuildFailed(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class BuildPlan:
-    skip: bool  # nothing changed since the last publish
-    full_because: str | None = None  # why incremental models cannot extend the warehouse
-
-
-def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> BuildPlan:
-    """Skip when the published scorecard was built from exactly this run's inputs (landing,
-    config, dbt project, code, run date) by the last run, so nothing needs rebuilding.
-
-    Otherwise the inputs go to the run folder (the page step records them after a successful
-    publish) and the previous record is dropped: a rebuild that fails vouches for nothing. The
-    build is incremental only on top of the recorded publish, when none of its batches has
-    changed or gone since; else the warehouse is rebuilt from all of landing.
-    """
+def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> inputs.Plan:
+    """Skip when nothing changed since the last publish (`inputs.PublishInputs` decides);
+    otherwise the run folder says what this build is made from and why it rebuilds — the page
+    step vouches for it after a successful publish."""
     run_date = run_options.run_date(config)
     streams = inputs.published_streams(
         Path(DBT_PROJECT.manifest_path), [t.model for t in published_tables()]
     )
-    current = inputs.current_inputs(config, run_date=run_date, streams=streams)
-    forced = run_options.full_refresh or run_options.backfill_start
-    record = None if forced else inputs.read_record(config)
-    cursors = {s.name: s.cursor for c in registry().values() for s in c.streams}
-    reason = (
-        "--full-refresh or a backfill rebuilds"
-        if forced
-        else inputs.what_changed(config, record, current, cursors=cursors)
-    )
-    if reason is None and not inputs.previous_run_ok(config, context.run.run_id, record):
-        reason = "the previous run did not finish with a publish"
-    if reason is not None:
-        full = inputs.incremental_basis(record, current)
-        inputs.forget_record(config)
-        # why this run rebuilds, and why from all of landing rather than incrementally
-        folder.write(inputs.INPUTS, {**current, "rebuild_because": reason, "full_because": full})
-        context.log.info(f"rebuilding: {reason}")
-        return BuildPlan(skip=False, full_because=full)
+    publish_inputs = inputs.PublishInputs(config)
+    current = publish_inputs.current(run_date=run_date, streams=streams)
+    forced = bool(run_options.full_refresh or run_options.backfill_start)
+    plan = publish_inputs.plan(current, run_id=context.run.run_id, forced=forced)
+    if not plan.skip:
+        folder.write(
+            inputs.INPUTS,
+            {**current, "rebuild_because": plan.rebuild_because, "full_because": plan.full_because},
+        )
+        context.log.info(f"rebuilding: {plan.rebuild_because}")
+        return plan
+    published_by = publish_inputs.recorded()["run_id"]
     serving = Path(config.publish.duckdb).resolve()
     folder.write(
         inputs.UP_TO_DATE,
-        {"published_by": record["run_id"], "serving": str(serving), "run_date": str(run_date)},
+        {"published_by": published_by, "serving": str(serving), "run_date": str(run_date)},
     )
     context.log.info(
-        f"{NOTICE}Up to date: nothing new since run {record['run_id'][:8]} published the "
+        f"{NOTICE}Up to date: nothing new since run {published_by[:8]} published the "
         f"scorecard for {run_date} (same landed data, config, dbt project and code), so dbt, "
         f"the gates and the publish are skipped. The published scorecard stays at {serving}"
     )
-    return BuildPlan(skip=True)
+    return plan
 
 
 def dbt_results(invocation) -> dict:

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pyarrow as pa
 
 from connectors.base import Batch, Window, daily_metric_stream
-from connectors.landing import LandingStore
-from orchestration.inputs import landing_files, published_streams, redundant
+from connectors.landing import LandingStore, redundant
+from orchestration.inputs import landing_files, published_streams
 
 STREAM = daily_metric_stream("things", "test stream")
 W = Window(date(2026, 11, 20), date(2026, 11, 23))
@@ -136,3 +136,19 @@ def test_incremental_builds_only_on_an_intact_recorded_publish():
     assert incremental_basis(changed, now) == "landing batch a/s/1.parquet was removed or changed"
     gone = {**record, "landing": {"a/s/0.parquet": [1, 1], **record["landing"]}}
     assert incremental_basis(gone, now) == "landing batch a/s/0.parquet was removed or changed"
+
+
+def test_landing_records_a_repeat_once_and_the_gate_reads_it_as_checked(tmp_path):
+    store = LandingStore(tmp_path)
+    first = land(store)
+    again = land(store)
+    changed = land(store, value=2.0)
+    assert store.repeats("src", "things") == {store.fingerprint(again): store.fingerprint(first)}
+    assert store.checked("src", "things") == set()  # nothing has passed the gate yet
+    store.mark_validated("src", "things", [str(first)])
+    # the repeat is checked through the batch it repeats; the changed batch is not
+    assert store.checked("src", "things") == {store.fingerprint(first), store.fingerprint(again)}
+    assert store.fingerprint(changed) not in store.checked("src", "things")
+    # a repeat whose batch is gone (quarantined) must be read again
+    store.quarantine(first, "bad")
+    assert store.checked("src", "things") == set()
