@@ -45,7 +45,7 @@ from benchmarks.generate import (
     run_scorecard,
     workspace,
 )
-from orchestration.dbt_cli import dbt_command
+from orchestration.dbt_cli import connector_environment, dbt_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
@@ -153,6 +153,7 @@ def _dbt_env(config: Path, scale: float, warehouse: Path) -> dict[str, str]:
             "SCORECARD_LANDING_DIR": str(folder / "landing"),
             "SCORECARD_CONFIG_DIR": str(folder / "artifacts" / "config"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **connector_environment(),
         }
     )
     return env

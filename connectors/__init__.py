@@ -6,13 +6,16 @@ is discovered on import of the registry, so a new connector needs no edit anywhe
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
+from importlib import metadata
 
 from connectors.base import Connector
 
 _REGISTRY: dict[str, type[Connector]] = {}
 _NOT_CONNECTORS = {"base", "landing", "demo", "files"}
+ENTRY_POINTS = "marketing_scorecard.connectors"  # how an installed package adds connectors
 
 
 def register(cls: type[Connector]) -> type[Connector]:
@@ -24,10 +27,12 @@ def register(cls: type[Connector]) -> type[Connector]:
 
 
 def registry() -> dict[str, type[Connector]]:
-    """All connector types, discovered from this package's sub-packages."""
+    """All connector types: this package's sub-packages, and installed connector packages
+    (entry point group `marketing_scorecard.connectors`, whose modules `@register`)."""
     for mod in pkgutil.iter_modules(__path__):
         if mod.name not in _NOT_CONNECTORS and not mod.name.startswith("_"):
             importlib.import_module(f"{__name__}.{mod.name}")
+    _load_packages()
     streams: dict[str, str] = {}
     for type_, cls in _REGISTRY.items():
         for s in cls.streams:
@@ -38,6 +43,19 @@ def registry() -> dict[str, type[Connector]]:
                 )
             streams[s.name] = type_
     return dict(sorted(_REGISTRY.items()))
+
+
+@functools.cache
+def _load_packages() -> None:
+    for entry in metadata.entry_points(group=ENTRY_POINTS):
+        try:
+            entry.load()
+        except Exception as e:  # a broken package must not vanish silently
+            raise RuntimeError(
+                f"connector package {entry.name!r} ({entry.value}, from "
+                f"{entry.dist.name if entry.dist else '?'}) failed to load: "
+                f"{type(e).__name__}: {e}"
+            ) from e
 
 
 def dbt_vars() -> dict:

@@ -254,6 +254,9 @@ class Connector:
     # the dbt model turning this type's staged data into metric rows (metric_id, metric_date,
     # value); int_metrics__daily adds up every declared one (dbt var scorecard_metric_models)
     metrics_model: ClassVar[str | None] = None
+    # a connector package's own dbt package (its staging and metrics models), which the
+    # project picks up when the package is installed (None: models inside dbt_project/)
+    dbt_package: ClassVar[Path | None] = None
     history_days: ClassVar[int | None] = None  # how far back the platform keeps data
     # tables this type adds to the config catalog dbt reads (name -> schema), see catalog_rows
     catalog_schemas: ClassVar[Mapping[str, pa.Schema]] = {}

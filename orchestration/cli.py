@@ -406,11 +406,22 @@ def new_connector(
         Path | None,
         typer.Option(help="The project checkout (default: this folder).", show_default=False),
     ] = None,
+    package: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write an installable connector package into this folder instead (http): "
+            "pyproject with an entry point, the connector, its dbt package, tests.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Generate a connector to start from: module, staging model, fixture, tests, docs page."""
     from orchestration.scaffold import ScaffoldError
     from orchestration.scaffold import new_connector as scaffold
 
+    if package is not None:
+        _new_package(name, kind, package.resolve())
+        return
     project = (project_dir or Path.cwd()).resolve()
     if not (project / "connectors").is_dir() or not (project / "dbt_project").is_dir():
         err.print(
@@ -432,6 +443,30 @@ def new_connector(
         "the checklist is in docs/connectors.md. It registers itself: a source with "
         f"`type: {name}` in scorecard.yml is extracted, landed and staged on the next run.",
         highlight=False,
+    )
+
+
+def _new_package(name: str, kind, folder: Path) -> None:
+    from orchestration.scaffold import ScaffoldError, new_connector_package
+
+    if kind.value != "http":
+        err.print("[red]Cannot create connector:[/] --package makes http connectors")
+        raise typer.Exit(2)
+    try:
+        generated = new_connector_package(name, folder)
+    except ScaffoldError as e:
+        err.print(f"[red]Cannot create connector:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(f"[green]✓[/] connector package [bold]{name}[/] created:", highlight=False)
+    for path in generated.files:
+        out.print(f"  {path.relative_to(folder)}", highlight=False)
+    out.print(
+        f"Next: adapt it to the real API, `pip install {folder}` into the scorecard's "
+        f"environment, then `pytest {folder / 'tests'}`. Installed, it registers itself: a "
+        f"source with `type: {name}` in scorecard.yml is extracted, landed, staged by its own "
+        "dbt models and turned into metrics on the next run.",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -88,9 +88,26 @@ def dbt_project_hash() -> str:
     return _hash_files([p for p in files if p.exists()], DBT_PROJECT_DIR)
 
 
+def _package_dirs() -> list[Path]:
+    """The folders of installed connector packages (their Python and their dbt package)."""
+    import inspect
+
+    from connectors import registry
+
+    return sorted(
+        {
+            Path(inspect.getfile(cls)).parent
+            for cls in registry().values()
+            if cls.dbt_package is not None
+        }
+    )
+
+
 def code_version() -> str:
-    """Our code and the versions of the libraries that build, check and publish."""
+    """Our code, installed connector packages, and the versions of the libraries that build,
+    check and publish."""
     files = [p for d in CODE_DIRS for p in _tree(PROJECT_ROOT / d)]
+    packages = [f"{f.name}:{_hash_files(_tree(f), f)}" for f in _package_dirs()]
     versions = []
     for package in PACKAGES:
         try:
@@ -98,7 +115,7 @@ def code_version() -> str:
         except metadata.PackageNotFoundError:
             versions.append(f"{package}==none")
     return hashlib.sha256(
-        (_hash_files(files, PROJECT_ROOT) + ";" + ";".join(versions)).encode()
+        ";".join([_hash_files(files, PROJECT_ROOT), *packages, *versions]).encode()
     ).hexdigest()
 
 

@@ -11,7 +11,7 @@ import duckdb
 
 from connectors import registry
 from connectors.landing import LandingStore
-from orchestration.dbt_cli import dbt_command
+from orchestration.dbt_cli import connector_environment, dbt_command
 
 
 def dbt(*args: str, env: dict, target_path: Path | None = None) -> subprocess.CompletedProcess:
@@ -46,5 +46,6 @@ def build(landing: Path, workdir: Path, *models: str) -> subprocess.CompletedPro
         "SCORECARD_CONFIG_DIR": str(workdir / "config"),
         "DBT_LOG_PATH": str(workdir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **connector_environment(),
     }
     return dbt("build", "--select", *models, env=env, target_path=workdir / "dbt_target")

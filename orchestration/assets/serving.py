@@ -1,7 +1,6 @@
 """Publish: the ★ tables into the serving DuckDB file, swapped in atomically."""
 
 import json
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -9,7 +8,7 @@ import duckdb
 from connectors.landing import LandingStore
 from connectors.secrets import resolve_secret
 from orchestration import inputs
-from orchestration.assets.warehouse import DBT_PROJECT, warehouse_key
+from orchestration.assets.warehouse import prepare_manifest, warehouse_key
 from orchestration.publish import publish, published_tables
 from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
@@ -65,7 +64,7 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
             targets["parquet"] = str(config.publish.parquet)
         if config.publish.postgres:
             url = resolve_secret(config.publish.postgres, key="publish.postgres")
-            publish_postgres(result.path, url, dbt_docs(Path(DBT_PROJECT.manifest_path), tables))
+            publish_postgres(result.path, url, dbt_docs(prepare_manifest(), tables))
             targets["postgres"] = "schema scorecard"
         folder.write(
             "published", {"path": str(result.path), "rows": result.rows, "targets": targets}

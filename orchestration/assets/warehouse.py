@@ -6,7 +6,6 @@ with those landing asset keys (and the config source with the catalog asset), wh
 lineage one graph from extraction to publish.
 """
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,13 +20,19 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from connectors import connector_for, dbt_vars, registry
+from connectors import connector_for, registry
 from connectors.landing import LandingStore
 from expectations import gate
 from orchestration import inputs
 from orchestration.assets.catalog import CATALOG_KEY, catalog_dir
 from orchestration.assets.landing import landing_key
-from orchestration.dbt_cli import DBT_PROJECT, dbt_resource, run_target
+from orchestration.dbt_cli import (
+    connector_environment,
+    connector_setup,
+    dbt_project,
+    dbt_resource,
+    run_target,
+)
 from orchestration.progress import NOTICE
 from orchestration.project import DBT_PROJECT_DIR
 from orchestration.publish import published_tables
@@ -85,7 +90,7 @@ def plan_build(config, context, run_options: RunOptions, folder: RunFolder) -> i
     step vouches for it after a successful publish."""
     run_date = run_options.run_date(config)
     streams = inputs.published_streams(
-        Path(DBT_PROJECT.manifest_path), [t.model for t in published_tables()]
+        Path(dbt_project().manifest_path), [t.model for t in published_tables()]
     )
     publish_inputs = inputs.PublishInputs(config)
     current = publish_inputs.current(run_date=run_date, streams=streams)
@@ -142,30 +147,21 @@ def _span(timing: list[dict]) -> dict:
     return {"started_at": min(starts), "completed_at": max(ends)} if starts and ends else {}
 
 
-def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """Parse the dbt project when the manifest is missing, older than any project file, or
-    parsed with other connector types (their dbt vars decide which models the graph holds)."""
+def prepare_manifest(project: DbtProject | None = None) -> Path:
+    """Parse the dbt project when the manifest of this connector set (its own folder) is
+    missing, or older than a file of the project or of a connector package's dbt package."""
+    project = project or dbt_project()
     manifest = Path(project.manifest_path)
-    sources = [
-        p
-        for folder in ("models", "macros", "seeds", "tests")
-        for p in (DBT_PROJECT_DIR / folder).rglob("*")
-        if p.is_file()
-    ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    folders = [DBT_PROJECT_DIR / f for f in ("models", "macros", "seeds", "tests")]
+    folders += [link.resolve() for link in connector_setup().packages.iterdir()]
+    sources = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     newest = max(p.stat().st_mtime for p in sources)
-    parsed_with = manifest.with_name("connector_vars.json")
-    wanted = json.dumps(dbt_vars(), sort_keys=True)
-    if (
-        not manifest.exists()
-        or manifest.stat().st_mtime < newest
-        or not parsed_with.exists()
-        or parsed_with.read_text(encoding="utf-8") != wanted
-    ):
-        # into the project's own target folder (dagster-dbt defaults to one per invocation)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        # into the connector set's own target folder (dagster-dbt defaults to one per run)
         dbt_resource().cli(
             ["parse", "--quiet"], manifest={}, target_path=Path(project.target_path)
         ).wait()
-        parsed_with.write_text(wanted, encoding="utf-8")
     return manifest
 
 
@@ -177,6 +173,7 @@ def dbt_environment(config) -> dict[str, str]:
         "SCORECARD_CONFIG_DIR": str(catalog_dir(config)),
         "DBT_LOG_PATH": str(config.paths.artifacts_dir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **connector_environment(),
     }
 
 
@@ -185,7 +182,7 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
 
     @dbt_assets(
         manifest=manifest,
-        project=DBT_PROJECT,
+        project=dbt_project(),
         dagster_dbt_translator=ScorecardTranslator(config),
         name="dbt_build",
         pool=WAREHOUSE_POOL,

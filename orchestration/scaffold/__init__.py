@@ -5,6 +5,10 @@ It writes, and never overwrites: the connector package (config model, declared s
 generated, and a docs page. Nothing else changes: connectors register themselves (`@register`)
 and orchestration builds assets from the registry, so the new source shows up in the asset
 graph as soon as a config names it.
+
+`scorecard new-connector NAME --package DIR` writes the same connector as an installable
+package instead (`new_connector_package`): its own pyproject with an entry point, its dbt
+package and its tests, for a connector shipped without forking the project.
 """
 
 from __future__ import annotations
@@ -23,7 +27,21 @@ TEMPLATES = Path(__file__).parent / "templates"
 KINDS = ("http", "file")
 MAX_NAME = 30  # it is repeated in table, model and class names
 # names already taken by modules of `connectors` that are not connectors
-RESERVED = frozenset({"base", "landing", "demo", "files", "http", "meta", "periods", "secrets"})
+RESERVED = frozenset(
+    {
+        "atomic",
+        "base",
+        "checks",
+        "demo",
+        "files",
+        "http",
+        "landing",
+        "meta",
+        "pagination",
+        "periods",
+        "secrets",
+    }
+)
 
 
 class ScaffoldError(ValueError):
@@ -36,7 +54,7 @@ class Generated:
     files: list[Path]
 
 
-def _context(name: str, kind: str) -> dict[str, str]:
+def _context(name: str, kind: str, *, package: bool = False) -> dict[str, str]:
     stream = f"{name}_daily_stats" if kind == "http" else f"{name}_rows"
     model_entity = "daily_stats" if kind == "http" else "rows"
     return {
@@ -48,10 +66,11 @@ def _context(name: str, kind: str) -> dict[str, str]:
         "model": f"stg_{name}__{model_entity}",
         "env_name": f"{name.upper()}_TOKEN",
         "base_url": f"https://api.{name.replace('_', '-')}.example.com",
+        "package": package,
     }
 
 
-def check_name(name: str, project: Path) -> None:
+def check_name(name: str, project: Path | None) -> None:
     if not IDENTIFIER.match(name) or keyword.iskeyword(name):
         raise ScaffoldError(
             f"'{name}' is not a valid connector name: use lower-case letters, digits and _, "
@@ -63,8 +82,8 @@ def check_name(name: str, project: Path) -> None:
         raise ScaffoldError(f"'{name}' is the name of a module of connectors/; choose another")
     from connectors import registry
 
-    if name in registry() or (project / "connectors" / name).exists():
-        raise ScaffoldError(f"a connector called '{name}' exists already (connectors/{name})")
+    if name in registry() or (project is not None and (project / "connectors" / name).exists()):
+        raise ScaffoldError(f"a connector called '{name}' exists already")
 
 
 def new_connector(name: str, kind: str, project: Path) -> Generated:
@@ -87,7 +106,37 @@ def new_connector(name: str, kind: str, project: Path) -> Generated:
         plan[f"tests/fixtures/{name}/page_2.json"] = "http/fixture_page_2.json.j2"
     else:
         plan[f"tests/fixtures/{name}/export.csv"] = "file/fixture_export.csv.j2"
-    existing = [p for p in plan if (project / p).exists()]
+    return Generated(name, _render(plan, ctx, project))
+
+
+def new_connector_package(name: str, folder: Path) -> Generated:
+    """Write an installable connector package into `folder`: pyproject (with the entry point
+    `marketing_scorecard.connectors`), the connector, its dbt package (staging and metrics
+    models), recorded fixtures and tests — a connector shipped without forking the project."""
+    check_name(name, None)
+    if folder.exists() and any(folder.iterdir()):
+        raise ScaffoldError(f"{folder} is not empty; nothing was written")
+    ctx = _context(name, "http", package=True)
+    module = f"src/scorecard_{name}"
+    dbt = f"{module}/dbt"
+    plan = {
+        "pyproject.toml": "package/pyproject.toml.j2",
+        "README.md": "package/README.md.j2",
+        f"{module}/__init__.py": "http/connector.py.j2",
+        f"{dbt}/dbt_project.yml": "package/dbt_project.yml.j2",
+        f"{dbt}/models/staging/_{name}__sources.yml": "http/sources.yml.j2",
+        f"{dbt}/models/staging/_{name}__models.yml": "http/models.yml.j2",
+        f"{dbt}/models/staging/{ctx['model']}.sql": "http/staging.sql.j2",
+        f"{dbt}/models/intermediate/int_metrics__{name}.sql": "package/int_metrics.sql.j2",
+        f"tests/test_{name}.py": "http/test.py.j2",
+        "tests/fixtures/page_1.json": "http/fixture_page_1.json.j2",
+        "tests/fixtures/page_2.json": "http/fixture_page_2.json.j2",
+    }
+    return Generated(name, _render(plan, ctx, folder))
+
+
+def _render(plan: dict[str, str], ctx: dict, root: Path) -> list[Path]:
+    existing = [p for p in plan if (root / p).exists()]
     if existing:
         raise ScaffoldError(f"would overwrite {', '.join(existing)}; nothing was written")
     env = Environment(
@@ -98,12 +147,12 @@ def new_connector(name: str, kind: str, project: Path) -> Generated:
     )
     written = []
     for relative, template in plan.items():
-        target = project / relative
+        target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(env.get_template(template).render(**ctx), encoding="utf-8")
         written.append(target)
     _format([p for p in written if p.suffix == ".py"])
-    return Generated(name, written)
+    return written
 
 
 def _format(files: list[Path]) -> None:

@@ -107,11 +107,11 @@ def test_landing_files_are_what_dbt_reads(tmp_path):
 
 
 def test_the_published_tables_read_the_demo_streams_but_not_the_quota_log():
-    from orchestration.assets.warehouse import DBT_PROJECT, prepare_manifest
+    from orchestration.assets.warehouse import prepare_manifest
     from orchestration.publish import published_tables
 
     prepare_manifest()
-    streams = published_streams(DBT_PROJECT.manifest_path, [t.model for t in published_tables()])
+    streams = published_streams(prepare_manifest(), [t.model for t in published_tables()])
     assert {"daily_metrics", "period_totals", "ledger_lines", "deals"} <= streams
     assert "property_quota" not in streams
 
