@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from connectors import connector_for
+
 ROOT = Path(__file__).resolve().parents[1]
 SCORECARD = Path(sys.executable).parent / "scorecard"
 AS_OF = date(2026, 11, 23)
@@ -53,9 +55,10 @@ def write_config(scale: float, folder: Path, start: date | None = None) -> Path:
     config = yaml.safe_load((ROOT / "orchestration/demo/balanced_scorecard.yml").read_text())
     config["paths"] = {"landing": "landing", "warehouse": "warehouse.duckdb"}
     config["publish"] = {"duckdb": "serving.duckdb"}
+    config["sources"] = [
+        connector_for(s["type"]).demo_config_at_scale(s, scale) for s in config["sources"]
+    ]
     for source in config["sources"]:
-        if source["type"] == "ga4":
-            source["property_ids"] = [str(310000000 + i) for i in range(max(2, round(2 * scale)))]
         if "path" in source:  # the demo's inboxes, inside this workspace
             source["path"] = f"inbox/{source['name']}"
         if start is not None:  # a shorter (or longer) history than the demo's

@@ -320,6 +320,12 @@ class Connector:
                 return s
         raise KeyError(f"{cls.type} has no stream {name!r}")
 
+    @classmethod
+    def demo_config_at_scale(cls, source: dict, scale: float) -> dict:
+        """A demo source's config grown to benchmark scale S (benchmarks/generate.py); the
+        demo data itself grows with SCORECARD_DEMO_SCALE. Unchanged unless a type says how."""
+        return source
+
     def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         """Yield demo batches for a `--demo` run: realistic data in exactly the shape `extract`
         lands (or, for file sources, demo files written into the inbox and read by `extract`)."""

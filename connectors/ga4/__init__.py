@@ -200,6 +200,14 @@ class GA4(Connector):
             )
         return min(self._zones.values(), key=ctx.last_complete_day)
 
+    @classmethod
+    def demo_config_at_scale(cls, source: dict, scale: float) -> dict:
+        # GA4 grows by properties: 2·S of them
+        return {
+            **source,
+            "property_ids": [str(310000000 + i) for i in range(max(2, round(2 * scale)))],
+        }
+
     def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         from connectors.ga4.demo import ga4_batches
 
