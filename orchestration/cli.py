@@ -416,11 +416,23 @@ def new_connector(
     ] = None,
 ) -> None:
     """Generate a connector to start from: module, staging model, fixture, tests, docs page."""
-    from orchestration.scaffold import ScaffoldError
     from orchestration.scaffold import new_connector as scaffold
+    from orchestration.scaffold import new_connector_package
 
     if package is not None:
-        _new_package(name, kind, package.resolve())
+        if kind.value != "http":
+            err.print("[red]Cannot create connector:[/] --package makes http connectors")
+            raise typer.Exit(2)
+        folder = package.resolve()
+        _scaffolded(
+            lambda: new_connector_package(name, folder),
+            f"connector package [bold]{name}[/]",
+            folder,
+            f"Next: adapt it to the real API, `pip install {folder}` into the scorecard's "
+            f"environment, then `pytest {folder / 'tests'}`. Installed, it registers itself: a "
+            f"source with `type: {name}` in scorecard.yml is extracted, landed, staged by its "
+            "own dbt models and turned into metrics on the next run.",
+        )
         return
     project = (project_dir or Path.cwd()).resolve()
     if not (project / "connectors").is_dir() or not (project / "dbt_project").is_dir():
@@ -430,44 +442,29 @@ def new_connector(
             highlight=False,
         )
         raise typer.Exit(2)
-    try:
-        generated = scaffold(name, kind.value, project)
-    except ScaffoldError as e:
-        err.print(f"[red]Cannot create connector:[/] {e}", highlight=False)
-        raise typer.Exit(2) from None
-    out.print(f"[green]✓[/] connector [bold]{name}[/] ({kind.value}) created:", highlight=False)
-    for path in generated.files:
-        out.print(f"  {path.relative_to(project)}", highlight=False)
-    out.print(
+    _scaffolded(
+        lambda: scaffold(name, kind.value, project),
+        f"connector [bold]{name}[/] ({kind.value})",
+        project,
         f"Next: adapt it to the real source, then `pytest tests/connectors/test_{name}.py`; "
         "the checklist is in docs/connectors.md. It registers itself: a source with "
         f"`type: {name}` in scorecard.yml is extracted, landed and staged on the next run.",
-        highlight=False,
     )
 
 
-def _new_package(name: str, kind, folder: Path) -> None:
-    from orchestration.scaffold import ScaffoldError, new_connector_package
+def _scaffolded(generate, what: str, root: Path, next_steps: str) -> None:
+    """Run a scaffold and say what it wrote (relative to `root`) and what to do next."""
+    from orchestration.scaffold import ScaffoldError
 
-    if kind.value != "http":
-        err.print("[red]Cannot create connector:[/] --package makes http connectors")
-        raise typer.Exit(2)
     try:
-        generated = new_connector_package(name, folder)
+        generated = generate()
     except ScaffoldError as e:
         err.print(f"[red]Cannot create connector:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
-    out.print(f"[green]✓[/] connector package [bold]{name}[/] created:", highlight=False)
+    out.print(f"[green]✓[/] {what} created:", highlight=False)
     for path in generated.files:
-        out.print(f"  {path.relative_to(folder)}", highlight=False)
-    out.print(
-        f"Next: adapt it to the real API, `pip install {folder}` into the scorecard's "
-        f"environment, then `pytest {folder / 'tests'}`. Installed, it registers itself: a "
-        f"source with `type: {name}` in scorecard.yml is extracted, landed, staged by its own "
-        "dbt models and turned into metrics on the next run.",
-        highlight=False,
-        soft_wrap=True,
-    )
+        out.print(f"  {path.relative_to(root)}", highlight=False)
+    out.print(next_steps, highlight=False, soft_wrap=True)
 
 
 def _perspective(cfg, kpi) -> str:
