@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as day_start
 from typing import Literal
@@ -24,8 +25,14 @@ from connectors.base import (
     table_from_rows,
 )
 from connectors.checks import AtLeast, Dates, NotNull
-from connectors.http import HttpClient, SourceError, bearer_client
-from connectors.pagination import CappedCursorPaginator, CursorPaginator, PageRequest
+from connectors.http import HttpClient, bearer_client
+from connectors.pagination import (
+    CappedCursorPaginator,
+    CursorPaginator,
+    Page,
+    PageRequest,
+    PagingError,
+)
 
 _TS = pa.timestamp("us", tz="UTC")
 API_URL = "https://api.hubapi.com"
@@ -104,46 +111,59 @@ class HubSpotClient(HttpClient):
     def search(
         self, obj: str, properties: list[str], filters: list[dict], sort: str
     ) -> Iterator[dict]:
-        """Every record matching `filters`, past the 10,000-result cap.
-
-        Results come sorted ascending by `sort`; when a query reaches the cap, a new query starts
-        at the last value seen (records at that boundary are deduplicated by id).
-        """
+        """Every record matching `filters`, past the 10,000-result cap (`PastTheCap`); records
+        at a query's boundary come twice and are yielded once."""
+        query = {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
+            "properties": properties,
+            "limit": PAGE,
+        }
         seen: set[str] = set()
-        floor = None
-        paginator = CappedCursorPaginator(
-            "paging.next.after", "after", in_body=True, cap=SEARCH_CAP, page_size=PAGE
+        pages = self.paginate(
+            PageRequest(f"crm/v3/objects/{obj}/search", json=query, method="POST"),
+            PastTheCap("paging.next.after", "after", in_body=True, sort=sort, what=obj),
+            records=lambda body: body.get("results", []),
         )
-        while True:
-            extra = [{"propertyName": sort, "operator": "GTE", "value": floor}] if floor else []
-            query = {
-                "filterGroups": [{"filters": filters + extra}],
-                "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
-                "properties": properties,
-                "limit": PAGE,
-            }
-            last = None
-            pages = self.paginate(
-                PageRequest(f"crm/v3/objects/{obj}/search", json=query, method="POST"),
-                paginator,
-                records=lambda body: body.get("results", []),
+        for page in pages:
+            for record in page.records:
+                if record["id"] not in seen:
+                    seen.add(record["id"])
+                    yield record
+
+
+@dataclass
+class PastTheCap(CappedCursorPaginator):
+    """HubSpot's search answers at most 10,000 results per query. Results are sorted ascending
+    by `sort`, so when a query reaches the cap the next one starts at the last value seen
+    (`sort >= last`), and so on until the data ends."""
+
+    cap: int = SEARCH_CAP
+    page_size: int = PAGE
+    sort: str = "hs_object_id"
+    what: str = "records"
+
+    def first(self, request: PageRequest) -> PageRequest:
+        self._filters = request.json["filterGroups"][0]["filters"]
+        self._floor = None
+        return super().first(request)
+
+    def next(self, page: Page) -> PageRequest | None:
+        following = super().next(page)
+        if not self.capped:
+            return following
+        last = page.records[-1]["properties"].get(self.sort)
+        boundary = _sort_value(last)
+        if boundary == self._floor:
+            raise PagingError(
+                f"more than {self.cap} {self.what} share {self.sort} = {last}; HubSpot's "
+                "search cannot page past them — narrow the window (lookback_days) and retry"
             )
-            for page in pages:
-                for record in page.records:
-                    last = record["properties"].get(sort)
-                    if record["id"] not in seen:
-                        seen.add(record["id"])
-                        yield record
-            if not paginator.capped:
-                return
-            boundary = _sort_value(last)
-            if boundary == floor:
-                raise SourceError(
-                    self.source,
-                    f"more than {SEARCH_CAP} {obj} share {sort} = {last}; HubSpot's search "
-                    "cannot page past them — narrow the window (lookback_days) and retry",
-                )
-            floor = boundary
+        self._floor, self.capped, self._fetched = boundary, False, 0
+        floor = {"propertyName": self.sort, "operator": "GTE", "value": boundary}
+        query = {k: v for k, v in page.request.json.items() if k != "after"}
+        query["filterGroups"] = [{"filters": [*self._filters, floor]}]
+        return replace(page.request, json=query)
 
 
 def _sort_value(value: str | None) -> str | None:

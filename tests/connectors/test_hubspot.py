@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.base import ExtractContext, LandedState, Window
-from connectors.http import RetryPolicy
+from connectors.http import RequestError, RetryPolicy
 from connectors.hubspot import HubSpot, HubSpotConfig
 from tests.fakes.hubspot import PIPELINES, FakeHubSpot, stamp
 
@@ -91,6 +91,17 @@ def test_incremental_runs_search_the_lookback_window_past_10000_results(crm):
     ]
     assert any(len(s["filterGroups"][0]["filters"]) == 2 for s in searches)  # re-windowed
     assert max(int(s.get("after", 0)) for s in searches) < 10_000
+
+
+def test_more_than_10000_changes_in_one_millisecond_is_a_clear_error(crm):
+    """The search pages by a sorted property; 10,001 records sharing one value cannot be paged
+    past the cap, and the run says so instead of losing records."""
+    modified = datetime(2025, 3, 29, tzinfo=UTC)
+    for i in range(1, 10_102):
+        add_deal(crm, i, modified=modified)
+    state = LandedState(windows=(Window(date(2025, 1, 1), date(2025, 3, 31)),))
+    with pytest.raises(RequestError, match=r"more than 10000 deals share hs_lastmodifieddate"):
+        extract(connector(crm), "deals", state)
 
 
 def test_rate_limits_are_waited_out(crm):
