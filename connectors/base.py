@@ -279,6 +279,11 @@ class Connector:
         self.config = config
         self.policy = RetryPolicy()  # tests shorten the waits; users never need to
 
+    def blocking_quality_flags(self) -> set[str]:
+        """Data-quality flags of this source that withhold the scorecard when they touch a KPI
+        of the latest complete period (`thresholded`, `sampled`, `other_row`)."""
+        return set()
+
     def catalog_rows(self) -> dict[str, list[dict]]:
         """This source's rows of the catalog tables its type declares in `catalog_schemas`:
         configuration dbt needs as data (never as SQL text)."""

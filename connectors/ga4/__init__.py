@@ -180,6 +180,9 @@ class GA4(Connector):
     def accounts(self) -> list[str]:
         return list(self.config.property_ids)
 
+    def blocking_quality_flags(self) -> set[str]:
+        return set(self.config.block_on_quality_flags)
+
     def api(self, ctx: ExtractContext):
         from connectors.ga4.api import GA4Api
 

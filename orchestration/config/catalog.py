@@ -164,9 +164,9 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
                 "lookback_days": s.lookback_days,
                 "daily_completeness": conn.daily_completeness(),
                 "history_days": conn.history_days,
-                "block_thresholded": "thresholded" in _blocking(s),
-                "block_sampled": "sampled" in _blocking(s),
-                "block_other_row": "other_row" in _blocking(s),
+                "block_thresholded": "thresholded" in conn.blocking_quality_flags(),
+                "block_sampled": "sampled" in conn.blocking_quality_flags(),
+                "block_other_row": "other_row" in conn.blocking_quality_flags(),
             }
             for s in config.sources
             if (conn := connector_for(s.type)(s))
@@ -291,10 +291,6 @@ SCHEMAS = {
         ]
     ),
 }
-
-
-def _blocking(source) -> list[str]:
-    return list(getattr(source, "block_on_quality_flags", []) or [])
 
 
 def write_catalog(config, directory: Path, *, run_id: str, run_date: date) -> dict[str, int]:
