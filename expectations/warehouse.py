@@ -75,17 +75,19 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             "metrics.daily",
             "metrics",
             "int_metrics__daily",
-            "select d.metric_id, d.metric_date, d.value, r.non_negative"
+            "select d.metric_id, d.metric_date, d.part, d.value, r.non_negative"
             " from intermediate.int_metrics__daily as d"
             " left join intermediate.int_metric_registry as r using (metric_id)",
             lambda: [
                 not_empty(),
                 *not_null("metric_id", "metric_date", "non_negative"),
-                gxe().ExpectCompoundColumnsToBeUnique(column_list=["metric_id", "metric_date"]),
+                gxe().ExpectCompoundColumnsToBeUnique(
+                    column_list=["metric_id", "metric_date", "part"]
+                ),
                 between_days("metric_date", None, run_date),
                 at_least("value", 0, "non_negative == True"),
             ],
-            index_columns=["metric_id", "metric_date", "value"],
+            index_columns=["metric_id", "metric_date", "part", "value"],
         ),
         suite(
             "metrics.metric_values",

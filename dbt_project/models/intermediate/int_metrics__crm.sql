@@ -1,7 +1,7 @@
 /*
-  CRM metrics per local day (crm.*). Event counts are dense: a day inside the extracted range
-  with no new lead or closed deal is 0, not missing. Won/lost comes from stage metadata.
-  crm.pipeline_value is a stock: the open deals' amount on each snapshot day.
+  CRM metrics per local day and CRM source (part) (crm.*). Event counts are dense: a day inside
+  the extracted range with no new lead or closed deal is 0, not missing. Won/lost comes from
+  stage metadata. crm.pipeline_value is a stock: the open deals' amount on each snapshot day.
 */
 with contacts as (
     select * from {{ ref('stg_hubspot__contacts') }}
@@ -21,6 +21,7 @@ snapshots as (
 
 closed_deals as (
     select
+        deals.source_name,
         deals.closed_date,
         deals.amount,
         stages.is_won,
@@ -36,6 +37,7 @@ closed_deals as (
 
 events as (
     select
+        source_name,
         'crm.leads_created' as metric_id,
         created_date as metric_date,
         1.0 as value
@@ -48,6 +50,7 @@ events as (
     ] %}
         union all
         select
+            source_name,
             '{{ metric_id }}' as metric_id,
             closed_date as metric_date,
             {{ expression }} as value
@@ -71,31 +74,40 @@ days as (
     ) }}
 ),
 
+parts as (
+    select distinct source_name from contacts
+),
+
 daily_events as (
     select
+        source_name,
         metric_id,
         metric_date,
         {{ exact_sum('value') }} as value
     from events
-    group by metric_id, metric_date
+    group by source_name, metric_id, metric_date
 ),
 
 dense as (
     select
         event_metrics.metric_id,
         days.date_day as metric_date,
+        parts.source_name as part,
         coalesce(daily_events.value, 0) as value
     from days
     cross join event_metrics
+    cross join parts
     left join daily_events
         on
             event_metrics.metric_id = daily_events.metric_id
             and days.date_day = daily_events.metric_date
+            and parts.source_name = daily_events.source_name
 )
 
 select
     metric_id,
     metric_date,
+    part,
     value
 from dense
 
@@ -104,6 +116,7 @@ union all
 select
     'crm.pipeline_value' as metric_id,
     snapshot_date as metric_date,
+    source_name as part,
     {{ exact_sum('amount') }} as value
 from snapshots
-group by snapshot_date
+group by snapshot_date, source_name

@@ -11,6 +11,7 @@ accounts as (
 select
     {{ dbt.concat(["'finance.'", "accounts.category"]) }} as metric_id,
     lines.booking_date as metric_date,
+    lines.source_name as part,
     {{ exact_sum('case when accounts.flip_sign then -lines.amount else lines.amount end') }} as value
 from lines
 inner join accounts
@@ -18,4 +19,4 @@ inner join accounts
         lines.source_name = accounts.source_name
         and {{ dbt.safe_cast('lines.account', api.Column.translate_type('bigint')) }}
         between accounts.account_from and accounts.account_to
-group by accounts.category, lines.booking_date
+group by accounts.category, lines.booking_date, lines.source_name

@@ -1,6 +1,7 @@
--- Social metrics per local day: summed across platforms (social.<name>) and kept per
--- platform (social.<source>.<name>). Several platform metrics may add into one
--- (LinkedIn engagements = clicks + likes + comments + shares).
+-- Social metrics per local day and platform (part = the source): as social.<name>, which
+-- int_metric_values adds up across platforms (a stock as each platform's own last value), and
+-- as the platform's own copy social.<source>.<name>. Several platform metrics may add into
+-- one (LinkedIn engagements = clicks + likes + comments + shares).
 with platforms as (
     select
         source_name,
@@ -45,14 +46,15 @@ per_platform as (
 select
     metric_id,
     metric_date,
-    {{ exact_sum('value') }} as value
+    source_name as part,
+    value
 from per_platform
-group by metric_id, metric_date
 
 union all
 
 select
     {{ dbt.concat(["'social.'", "source_name", "'.'", "substring(metric_id, 8)"]) }} as metric_id,
     metric_date,
+    source_name as part,
     value
 from per_platform

@@ -1,4 +1,5 @@
--- Web metrics per local day (web.*): GA4 metrics mapped to neutral ids, all properties added.
+-- Web metrics per local day and source (web.*): GA4 metrics mapped to neutral ids, the
+-- properties of a source added.
 with daily as (
     select * from {{ ref('stg_ga4__daily_metrics') }}
 ),
@@ -10,10 +11,11 @@ metric_map as (
 select
     metric_map.metric_id,
     daily.metric_date,
+    daily.source_name as part,
     {{ exact_sum('daily.value') }} as value
 from daily
 inner join metric_map
     on
         daily.source_name = metric_map.source_name
         and daily.source_metric = metric_map.source_metric
-group by metric_map.metric_id, daily.metric_date
+group by metric_map.metric_id, daily.metric_date, daily.source_name
