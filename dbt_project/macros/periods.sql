@@ -43,3 +43,43 @@
         when 'year' then cast({{ dbt.dateadd('year', -1, start) }} as date)
     end
 {%- endmacro %}
+
+{#-
+  Start of the same period one year earlier (DESIGN §5a), null where there is none:
+  month, quarter, year - the calendar period a year before;
+  week - the same ISO week number of the previous ISO year (null for week 53 when that year has
+         52 weeks);
+  day - the same date a year before (null for 29 February, which has no such date).
+-#}
+{% macro year_ago_period_start(grain_column, start) -%}
+    case {{ grain_column }}
+        when 'day' then
+            case
+                when not (extract(month from {{ start }}) = 2 and extract(day from {{ start }}) = 29)
+                    then cast({{ dbt.dateadd('year', -1, start) }} as date)
+            end
+        when 'week' then {{ iso_week_a_year_before(start) }}
+        when 'month' then cast({{ dbt.dateadd('year', -1, start) }} as date)
+        when 'quarter' then cast({{ dbt.dateadd('year', -1, start) }} as date)
+        when 'year' then cast({{ dbt.dateadd('year', -1, start) }} as date)
+    end
+{%- endmacro %}
+
+{#- The Monday of the same ISO week number in the previous ISO year, or null when that year has
+    no such week. 4 January is always in ISO week 1. -#}
+{% macro iso_week_a_year_before(monday) -%}
+    {{ return(adapter.dispatch('iso_week_a_year_before')(monday)) }}
+{%- endmacro %}
+
+{% macro default__iso_week_a_year_before(monday) -%}
+    case
+        when isoyear(
+            cast(date_trunc('week', make_date(cast(isoyear({{ monday }}) - 1 as integer), 1, 4))
+                + to_days(cast(7 * (weekofyear({{ monday }}) - 1) as integer)) as date)
+        ) = isoyear({{ monday }}) - 1
+            then cast(
+                date_trunc('week', make_date(cast(isoyear({{ monday }}) - 1 as integer), 1, 4))
+                + to_days(cast(7 * (weekofyear({{ monday }}) - 1) as integer)) as date
+            )
+    end
+{%- endmacro %}

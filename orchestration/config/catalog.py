@@ -82,6 +82,7 @@ def known_metrics(config) -> dict[str, RegisteredMetric]:
 
 def target_rows(kpi) -> list[dict]:
     rows = []
+    dated = kpi.has_dated_targets()
     for effective_from, grains in kpi.target_entries():
         for grain, value in grains.items():
             ranged = isinstance(value, list)
@@ -89,6 +90,7 @@ def target_rows(kpi) -> list[dict]:
                 {
                     "kpi_id": kpi.id,
                     "effective_from": effective_from,
+                    "is_dated": dated,
                     "grain": grain,
                     "target": None if ranged else float(value),
                     "target_low": float(value[0]) if ranged else None,
@@ -134,6 +136,8 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
                 "direction": k.direction,
                 "amber_from": k.amber_from,
                 "weight": k.weight,
+                "decimals": k.decimals,
+                "phasing": k.phasing or config.phasing,
                 "owner": k.owner,
                 "actions": list(k.actions),
                 "valid_low": k.valid_range[0] if k.valid_range else None,
@@ -236,6 +240,8 @@ SCHEMAS = {
             ("direction", _S),
             ("amber_from", _F),
             ("weight", _F),
+            ("decimals", _I),
+            ("phasing", _S),
             ("owner", _S),
             ("actions", pa.list_(_S)),
             ("valid_low", _F),
@@ -247,6 +253,7 @@ SCHEMAS = {
         [
             ("kpi_id", _S),
             ("effective_from", _D),
+            ("is_dated", _B),
             ("grain", _S),
             ("target", _F),
             ("target_low", _F),

@@ -153,6 +153,10 @@ class Objective(_Model):
     drives: list[str] = Field(default_factory=list, description="Objective ids this one drives.")
 
 
+# even: a running period's target accrues evenly per day; last_year: as the metric accrued over
+# the same days of the same period a year before (seasonal months, a quiet Christmas week)
+Phasing = Literal["even", "last_year"]
+
 Number = float
 Range = Annotated[list[float], Field(min_length=2, max_length=2)]
 GrainTarget = Number | Range
@@ -192,7 +196,17 @@ class KPI(_Model):
     direction: Literal["higher_is_better", "lower_is_better", "in_range"] = "higher_is_better"
     target: Number | Range | GrainTargets | list[DatedTarget] | None = None
     amber_from: float = Field(default=0.9, gt=0, le=1)
-    weight: float = Field(default=1.0, ge=0)
+    weight: float = Field(
+        default=1.0,
+        gt=0,
+        description="Share of the KPI in its objective's and perspective's score (> 0; a KPI that "
+        "should not count is better removed than weighted 0).",
+    )
+    phasing: Phasing | None = Field(
+        default=None,
+        description="How a running period's target is spread over its days (DESIGN §5a); "
+        "default: the scorecard's `phasing`.",
+    )
     owner: str | None = None
     actions: list[str] = Field(default_factory=list)
     decimals: int | None = Field(
@@ -239,6 +253,10 @@ class KPI(_Model):
                     raise ValueError(f"target entry from {t.from_} names no grain")
         return self
 
+    def has_dated_targets(self) -> bool:
+        t = self.target
+        return isinstance(t, list) and bool(t) and isinstance(t[0], DatedTarget)
+
     def target_entries(self) -> list[tuple[date, dict[str, Any]]]:
         """Targets as (effective from, {grain: value}) entries (DESIGN §5)."""
         t = self.target
@@ -270,6 +288,11 @@ SourceConfigUnion = Annotated[
 class ScorecardConfig(_Model):
     timezone: TimeZone = Field(default="UTC", description="Business time zone: period boundaries.")
     currency: str = Field(default="EUR", description="Reporting currency (ISO 4217).")
+    phasing: Phasing = Field(
+        default="even",
+        description="How a running period's target of a summed KPI is spread over its days "
+        "(even, or last_year's shape); a KPI's own `phasing` wins.",
+    )
     organisation: str = Field(default="", description="Shown in reports.")
     mission: str = ""
     # defaults are validated too, so default paths also resolve against the config's folder

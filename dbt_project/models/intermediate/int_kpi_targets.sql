@@ -42,6 +42,8 @@ select
     applicable.grain,
     applicable.period_start,
     applicable.effective_from,
+    -- the date a person wrote down; undated targets (a number, a grain mapping) have none
+    case when targets.is_dated then applicable.effective_from end as target_effective_from,
     targets.target,
     targets.target_low,
     targets.target_high

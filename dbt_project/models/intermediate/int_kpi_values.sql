@@ -5,7 +5,13 @@
              average of daily ratios); zero denominator -> no value
     growth - value / previous period's value - 1
     change - value - previous period's value
-  then value = raw * scale + offset. previous_value is the KPI's own value one period earlier.
+  then value = raw * scale + offset. previous_value is the KPI's own value one period earlier,
+  yoy_value its value in the same period a year earlier (DESIGN §5a). Relative changes divide by
+  the absolute earlier value, so a rise is positive also from a negative start (−5 -> 15: +4.0).
+  projected_value: in a running period, a KPI on a metric that accumulates over days is computed
+  on the metric projected to the whole period (metric value / phase_share, int_kpi_pace): a
+  growth or change KPI then compares a projected month with the full previous month instead of
+  two days with thirty. Otherwise, and once the period is complete, it is the value.
 */
 with kpis as (
     select * from {{ ref('stg_scorecard_config__kpis') }}
@@ -17,6 +23,10 @@ periods as (
 
 metric_values as (
     select * from {{ ref('int_metric_values') }}
+),
+
+pace as (
+    select * from {{ ref('int_kpi_pace') }}
 ),
 
 kpi_periods as (
@@ -33,7 +43,8 @@ kpi_periods as (
         periods.period_end,
         periods.is_complete,
         periods.is_provisional,
-        {{ previous_period_start('periods.grain', 'periods.period_start') }} as previous_period_start
+        {{ previous_period_start('periods.grain', 'periods.period_start') }} as previous_period_start,
+        {{ year_ago_period_start('periods.grain', 'periods.period_start') }} as year_ago_period_start
     from kpis
     cross join periods
 ),
@@ -44,8 +55,18 @@ inputs as (
         metric.value as metric_value,
         previous_metric.value as previous_metric_value,
         numerator.value as numerator_value,
-        denominator.value as denominator_value
+        denominator.value as denominator_value,
+        pace.elapsed_days,
+        case
+            when not kpi_periods.is_complete and pace.is_paced and pace.phase_share > 0
+                then pace.phase_share
+        end as phase_share
     from kpi_periods
+    left join pace
+        on
+            kpi_periods.kpi_id = pace.kpi_id
+            and kpi_periods.grain = pace.grain
+            and kpi_periods.period_start = pace.period_start
     left join metric_values as metric
         on
             kpi_periods.metric_id = metric.metric_id
@@ -82,7 +103,21 @@ valued as (
                     end
                 when 'change' then metric_value - previous_metric_value
             end
-        ) * scale + value_offset as kpi_value
+        ) * scale + value_offset as kpi_value,
+        case
+            when phase_share is not null
+                then (
+                    case kpi_type
+                        when 'metric' then metric_value / phase_share
+                        when 'growth'
+                            then case
+                                when previous_metric_value <> 0
+                                    then metric_value / phase_share / previous_metric_value - 1
+                            end
+                        when 'change' then metric_value / phase_share - previous_metric_value
+                    end
+                ) * scale + value_offset
+        end as paced_value
     from inputs
 )
 
@@ -94,14 +129,28 @@ select
     current_period.is_complete,
     current_period.is_provisional,
     current_period.kpi_value as value,
+    current_period.elapsed_days,
+    current_period.phase_share,
+    coalesce(current_period.paced_value, current_period.kpi_value) as projected_value,
     previous_period.kpi_value as previous_value,
+    current_period.kpi_value - previous_period.kpi_value as change,
     case
         when previous_period.kpi_value <> 0
-            then current_period.kpi_value / previous_period.kpi_value - 1
-    end as change_pct
+            then (current_period.kpi_value - previous_period.kpi_value) / abs(previous_period.kpi_value)
+    end as change_pct,
+    year_ago.kpi_value as yoy_value,
+    case
+        when year_ago.kpi_value <> 0
+            then (current_period.kpi_value - year_ago.kpi_value) / abs(year_ago.kpi_value)
+    end as yoy_change_pct
 from valued as current_period
 left join valued as previous_period
     on
         current_period.kpi_id = previous_period.kpi_id
         and current_period.grain = previous_period.grain
         and current_period.previous_period_start = previous_period.period_start
+left join valued as year_ago
+    on
+        current_period.kpi_id = year_ago.kpi_id
+        and current_period.grain = year_ago.grain
+        and current_period.year_ago_period_start = year_ago.period_start

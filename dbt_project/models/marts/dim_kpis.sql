@@ -17,5 +17,10 @@ select
     cast(kpis.scale as double) as scale,
     cast(kpis.value_offset as double) as value_offset,
     cast(kpis.amber_from as double) as amber_from,
-    cast(kpis.position as integer) as position
+    cast(kpis.position as integer) as position,
+    -- a money KPI is in the reporting currency; BI formats it without reading the YAML
+    cast(case when kpis.unit = 'currency' then run_context.currency end as varchar) as currency,
+    cast(kpis.decimals as integer) as decimals,
+    cast(kpis.phasing as varchar) as phasing
 from {{ ref('stg_scorecard_config__kpis') }} as kpis
+cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context

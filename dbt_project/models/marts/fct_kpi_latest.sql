@@ -1,4 +1,9 @@
--- ★ scorecard.latest: per KPI and grain, the newest complete period of kpi_values.
+/*
+  ★ scorecard.latest: per KPI and grain, the newest complete period of kpi_values. has_value says
+  whether that period has a value yet: for a day grain the newest complete day is often one the
+  ledger or a manual sheet has not reached (docs/metrics.md shows how to pick the newest period
+  with data instead).
+*/
 with kpi_values as (
     select * from {{ ref('fct_kpi_values') }}
 ),
@@ -13,7 +18,9 @@ newest as (
     group by kpi_id, grain
 )
 
-select kpi_values.*
+select
+    kpi_values.*,
+    kpi_values.value is not null as has_value
 from kpi_values
 inner join newest
     on

@@ -14,7 +14,8 @@ select
     {{ score_rollup_columns('rollup') }}
     cast(periods.is_complete as boolean) as is_complete,
     cast(periods.is_provisional as boolean) as is_provisional,
-    {{ score_status('rollup') }} as status
+    {{ score_status('rollup') }} as status,
+    {{ score_status('rollup', 'projected_score') }} as projected_status
 from {{ ref('stg_scorecard_config__perspectives') }} as perspectives
 cross join {{ ref('int_periods') }} as periods
 left join rollup

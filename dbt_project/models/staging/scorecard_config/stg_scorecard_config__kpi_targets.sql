@@ -1,6 +1,7 @@
 select
     cast(kpi_id as varchar) as kpi_id,
     cast(effective_from as date) as effective_from,
+    cast(is_dated as boolean) as is_dated,
     cast(grain as varchar) as grain,
     cast(target as double) as target,
     cast(target_low as double) as target_low,

@@ -14,6 +14,8 @@ select
     cast(direction as varchar) as direction,
     cast(amber_from as double) as amber_from,
     cast(weight as double) as weight,
+    cast(decimals as integer) as decimals,
+    cast(coalesce(phasing, 'even') as varchar) as phasing,
     cast(owner as varchar) as owner,
     actions,
     cast(valid_low as double) as valid_low,
