@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.config import load_config
+from orchestration.config.catalog import known_metrics
 from tests.browser import browser, open_file
-from tests.conftest import AS_OF, STAR_TABLES, published_tables, run_cli
+from tests.conftest import AS_OF, DEMO_DIR, STAR_TABLES, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 SERVING = "data/demo/serving.duckdb"
@@ -121,6 +125,108 @@ def test_demo_values_follow_the_kpi_rules(demo_run):
         assert metric("finance.revenue", "month", "2025-02-01") < 0.8 * metric(
             "finance.revenue", "month", "2025-01-01"
         )
+
+
+def test_the_running_month_is_judged_on_pace_and_compared_with_last_year(demo_run):
+    """DESIGN §5a on the published demo, recomputed here from the published metric values:
+    November 2026 is running on the run date (23 November)."""
+    workspace, _ = demo_run
+    config = load_config(DEMO_DIR / "balanced_scorecard.yml")
+    additivity = {m.metric_id: m.additivity for m in known_metrics(config).values()}
+    with duckdb.connect(str(workspace / SERVING), read_only=True) as con:
+        kpis = rows(con, "select * from scorecard.kpis")
+        nov = {
+            r["kpi_id"]: r
+            for r in rows(
+                con,
+                "select * from scorecard.kpi_values"
+                " where grain = 'month' and period_start = date '2026-11-01'",
+            )
+        }
+        last_day = dict(
+            con.execute(
+                "select metric_id, max(period_start) from scorecard.metric_values"
+                " where grain = 'day' and period_start between date '2026-11-01'"
+                " and date '2026-11-30' group by metric_id"
+            ).fetchall()
+        )
+        overall = rows(
+            con,
+            "select * from scorecard.overall_scores"
+            " where grain = 'month' and period_start = date '2026-11-01'",
+        )[0]
+        every = rows(con, "select * from scorecard.kpi_values")
+        oct_values = dict(
+            con.execute(
+                "select kpi_id, value from scorecard.kpi_values"
+                " where grain = 'month' and period_start = date '2025-10-01'"
+            ).fetchall()
+        )
+        latest = rows(con, "select * from scorecard.latest where grain = 'day'")
+
+    # every summed metric KPI of the running month: target to date = target x elapsed / 30,
+    # projected = value x 30 / elapsed, where elapsed runs to the metric's last day with data
+    summed = [
+        k
+        for k in kpis
+        if k["type"] == "metric" and additivity[k["metric_id"]] in ("sum", "sourced")
+    ]
+    assert {k["kpi_id"] for k in summed} >= {"leads_created", "won_revenue", "website_users"}
+    for k in summed:
+        row = nov[k["kpi_id"]]
+        if row["value"] is None:  # the ledger has not reached November yet
+            continue
+        elapsed = (last_day[k["metric_id"]] - date(2026, 11, 1)).days + 1
+        assert not row["is_complete"] and row["elapsed_days"] == elapsed, k["kpi_id"]
+        assert row["target_to_date"] == pytest.approx(row["target"] * elapsed / 30), k["kpi_id"]
+        assert row["projected_value"] == pytest.approx(row["value"] * 30 / elapsed), k["kpi_id"]
+    # a rate is not phased: its target to date is the target and its projection its value
+    conversion = nov["web_conversion_rate"]
+    assert conversion["target_to_date"] == conversion["target"]
+    assert conversion["projected_value"] == conversion["value"]
+    # on pace, the running month reads better than against full-month targets
+    assert overall["projected_score"] > overall["score"] + 10
+    assert overall["projected_status"] != "red"
+    assert nov["leads_created"]["status"] == "red"
+    assert nov["leads_created"]["projected_status"] in ("green", "amber")
+
+    for r in every:
+        key = (r["kpi_id"], r["grain"], r["period_start"])
+        if r["is_complete"]:  # complete periods project their own value
+            assert r["projected_value"] == r["value"] and r["projected_status"] == r["status"], key
+        if r["previous_value"] is not None and r["value"] is not None:
+            assert r["change"] == pytest.approx(r["value"] - r["previous_value"]), key
+            if r["previous_value"] != 0:  # a rise is positive, also from a negative start
+                assert (r["change_pct"] > 0) == (r["change"] > 0), key
+    # last year's value is the same month a year before
+    oct_2026 = {
+        r["kpi_id"]: r
+        for r in every
+        if r["grain"] == "month" and r["period_start"] == date(2026, 10, 1)
+    }
+    for kpi_id, row in oct_2026.items():
+        assert row["yoy_value"] == oct_values[kpi_id], kpi_id
+    assert sum(r["yoy_value"] is not None for r in oct_2026.values()) >= 12
+    # the trend reads through the direction
+    directions = {k["kpi_id"]: k["direction"] for k in kpis}
+    for r in every:
+        if directions[r["kpi_id"]] != "in_range" and r["trend"] not in (None, "flat"):
+            up = r["value"] > r["previous_value"]
+            better = up == (directions[r["kpi_id"]] == "higher_is_better")
+            assert r["trend"] == ("improving" if better else "worsening"), r
+    # the catalog says what a number is; latest says whether the newest day has a value yet
+    by_id = {k["kpi_id"]: k for k in kpis}
+    assert by_id["won_revenue"]["currency"] == "DKK" and by_id["leads_created"]["currency"] is None
+    assert {k["phasing"] for k in kpis} <= {"even", "last_year"}
+    revenue_day = next(r for r in latest if r["kpi_id"] == "revenue")
+    assert revenue_day["has_value"] is False and revenue_day["value"] is None
+    assert next(r for r in latest if r["kpi_id"] == "leads_created")["has_value"] is True
+
+
+def rows(con, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def test_running_the_demo_again_publishes_identical_values(demo_copy):

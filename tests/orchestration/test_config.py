@@ -190,3 +190,28 @@ def test_targets_become_rows_per_entry_and_grain():
         100.0,
         -100.0,
     )
+
+
+@pytest.mark.parametrize("weight", ["0", "-1"])
+def test_weights_must_be_positive(tmp_path, weight):
+    found = problems(tmp_path, MINIMAL.replace("target: 10}", f"target: 10, weight: {weight}}}"))
+    assert "kpis[0] (training).weight" in found[0] and "greater than 0" in found[0]
+
+
+def test_phasing_is_set_for_the_scorecard_and_overridden_per_kpi(tmp_path):
+    text = MINIMAL + textwrap.dedent(
+        """\
+          - {id: hours_ly, name: Hours, objective: skills, type: metric,
+             metric: manual.training_hours, target: 10, phasing: even}
+        phasing: last_year
+        """
+    )
+    config = load_config(write(tmp_path, text))
+    kpis = {
+        r["kpi_id"]: r
+        for r in catalog_tables(config, run_id="t", run_date=AS_OF)["kpis"].to_pylist()
+    }
+    assert (kpis["training"]["phasing"], kpis["hours_ly"]["phasing"]) == ("last_year", "even")
+    found = problems(tmp_path, MINIMAL.replace("target: 10}", "target: 10, phasing: weekly}"))
+    assert "kpis[0] (training).phasing: 'weekly' is not allowed" in found[0]
+    assert "'even' or 'last_year'" in found[0]

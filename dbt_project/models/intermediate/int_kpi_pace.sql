@@ -3,11 +3,13 @@
   not ended by the run date. Complete periods need no row: they are fully elapsed.
     elapsed_days  days of the period up to the last day with data of the KPI's metrics
     period_days   all its days
-    is_paced      the KPI's metric adds up over days (`sum`), so a running period is projected
-                  to its end: metric value / phase_share (int_kpi_values); a `metric` KPI's
-                  target accrues the same way (target_to_date = target * phase_share). A
-                  `sourced` distinct count is not paced: distinct users do not add up over days,
-                  and scaling two days' users to a month overstates it by the returning users.
+    is_paced      the KPI's metric accumulates over the period's days - a `sum`, or a
+                  `sourced` count of distinct users, which grows through the period too - so a
+                  running period is projected to its end: metric value / phase_share
+                  (int_kpi_values), and a `metric` KPI's target accrues the same way
+                  (target_to_date = target * phase_share). Distinct users grow slower than
+                  their days (returning users count once), so early in a period their
+                  projection runs high: docs/metrics.md says so.
     phase_share   the share of the period's total expected by then: even = elapsed / period
                   days; last_year = the metric's total over the same first days of the same
                   period a year before, divided by that period's total — falling back to even
@@ -42,7 +44,8 @@ running as (
         kpis.metric_id,
         kpis.phasing,
         coalesce(
-            kpis.kpi_type in ('metric', 'growth', 'change') and registry.additivity = 'sum',
+            kpis.kpi_type in ('metric', 'growth', 'change')
+            and registry.additivity in ('sum', 'sourced'),
             false
         ) as is_paced,
         periods.grain,
