@@ -33,7 +33,26 @@ KPI_FIELDS = {
     "score": "score",
     "status": "status",
     "previous": "previous_value",
-    "change": "change_pct",
+    "change": "change",
+    "change_pct": "change_pct",
+    "trend": "trend",
+    "yoy": "yoy_value",
+    "yoy_change_pct": "yoy_change_pct",
+    "elapsed_days": "elapsed_days",
+    "period_days": "period_days",
+    "target_to_date": "target_to_date",
+    "projected": "projected_value",
+    "projected_status": "projected_status",
+}
+# pace of a running period: sent for periods that are not complete only (in a complete one the
+# projection is the value itself), which keeps the document small
+PACE_FIELDS = {
+    "elapsed_days",
+    "period_days",
+    "target_to_date",
+    "projected",
+    "projected_status",
+    "projected_score",
 }
 ROLLUP_FIELDS = {
     "score": "score",
@@ -43,6 +62,8 @@ ROLLUP_FIELDS = {
     "red": "kpis_red",
     "no_data": "kpis_no_data",
     "no_target": "kpis_no_target",
+    "projected_score": "projected_score",
+    "projected_status": "projected_status",
 }
 
 
@@ -76,7 +97,7 @@ def report_data(config, serving: Path | None = None) -> dict:
                 "select objective_id as id, perspective, name, description, drives"
                 " from scorecard.objectives order by perspective_position, position",
             ),
-            "kpis": _kpis(con, config),
+            "kpis": _kpis(con),
             "grains": periods,
             "kpi_values": _columns(con, "kpi_values", "kpi_id", KPI_FIELDS, periods, index),
             "objective_scores": _columns(
@@ -119,15 +140,15 @@ def _meta(config, log: dict) -> dict:
     }
 
 
-def _kpis(con, config) -> list[dict]:
-    decimals = {k.id: k.decimals for k in config.kpis}
+def _kpis(con) -> list[dict]:
+    # decimals and currency as published, so the page shows what BI sees
     kpis = _rows(
         con,
         "select kpi_id as id, name, description, objective_id as objective, perspective, type,"
-        " unit, direction, owner, actions from scorecard.kpis order by position",
+        " unit, direction, owner, actions, decimals, currency from scorecard.kpis"
+        " order by position",
     )
     for kpi in kpis:
-        kpi["decimals"] = decimals.get(kpi["id"])
         kpi["actions"] = kpi["actions"] or []
     return kpis
 
@@ -167,8 +188,10 @@ def _columns(con, table: str, key: str, fields: dict, periods: dict, index: dict
             length = len(periods[grain]["periods"])
             series = out[grain][key_value] = {name: [None] * length for name in fields}
         i = index[(grain, start.isoformat())]
+        complete = periods[grain]["periods"][i]["complete"]
         for name, value in zip(fields, values, strict=True):
-            series[name][i] = _json_value(value)
+            if not (complete and name in PACE_FIELDS):
+                series[name][i] = _json_value(value)
     return out
 
 

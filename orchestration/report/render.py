@@ -101,7 +101,7 @@ def _plain(kpi: dict, value, data: dict) -> str:
         digits = {"currency": 0, "percent": 1}.get(kpi["unit"], 1)
     text = f"{value:,.{digits}f}"
     return {
-        "currency": f"{text} {data['meta']['currency']}",
+        "currency": f"{text} {kpi['currency'] or data['meta']['currency']}",
         "percent": f"{text} %",
         "days": f"{text} days",
     }.get(kpi["unit"], text)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -103,7 +106,7 @@ def check_page_shows(page, serving: Path, grain: str, period_start, locale="en-D
     kpis = query(
         serving,
         "select k.kpi_id, k.objective_id, v.value, v.target, v.attainment, v.status,"
-        " v.change_pct, k.owner,"
+        " case when k.unit = 'percent' then v.change else v.change_pct end, k.owner,"
         " (select count(*) from scorecard.kpi_values p where p.kpi_id = v.kpi_id"
         "  and p.grain = v.grain and p.period_start <= v.period_start) as periods_so_far"
         " from scorecard.kpis k join scorecard.kpi_values v using (kpi_id)"
@@ -125,6 +128,7 @@ def check_page_shows(page, serving: Path, grain: str, period_start, locale="en-D
             row.locator("td.attainment").get_attribute("data-attainment"), attainment
         )
         assert row.locator("td.owner").inner_text() == (owner or "–")
+        # the change: percentage points for a percent KPI, the relative change otherwise
         arrow = row.locator("td.change-cell").inner_text()
         if change is None or math.isnan(change):
             assert arrow == "–", kpi_id
@@ -351,4 +355,244 @@ def test_a_custom_perspective_list_and_config_text_that_looks_like_markup(chromi
     assert page.inner_text("tr[data-kpi-id='nps'] td.target") == "30.0 – 60.0"
     assert page.locator("svg.map path.link").count() == 1
     assert log.requests == [(tmp_path / "out/page.html").resolve().as_uri()]
+    assert log.console_errors == []
+
+
+# ── pace, comparisons, pp vs % ──────────────────────────────────────────────────────────────
+# what the page writes, in the demo's locale (en-DK: "1.234,5"), rebuilt here from the published
+# numbers: Intl rounds half away from zero on the exact value of the double
+UNIT_DIGITS = {"currency": (0, 0), "percent": (1, 1), "days": (0, 1)}
+PACE_WORDS = {
+    "green": "✓ On track",
+    "amber": "▲ Slightly behind",
+    "red": "✕ Behind pace",
+    "no_data": "– No data yet",
+    "no_target": "○ No target",
+}
+TREND_WORDS = {"improving": "improving", "worsening": "worsening", "flat": "steady"}
+NBSP = "\u00a0"
+
+
+def number_dk(value: float, low: int, high: int, sign: bool = False) -> str:
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-high), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    fraction = fraction.rstrip("0").ljust(low, "0")
+    text = f"{int(whole):,}".replace(",", ".") + ("," + fraction if fraction else "")
+    if rounded < 0:
+        return "-" + text
+    return ("+" + text) if sign and rounded > 0 else text
+
+
+def value_dk(unit: str, decimals, value: float) -> str:
+    """formatValue of scorecard.js for the en-DK demo (reporting currency DKK)."""
+    low, high = UNIT_DIGITS.get(unit, (0, 1))
+    if decimals is not None:
+        low = high = decimals
+    text = number_dk(value, low, high)
+    if unit == "currency":
+        return f"{text}{NBSP}kr."
+    if unit == "percent":
+        return f"{text}{NBSP}%"
+    if unit == "days":
+        return f"{text} {'day' if text == '1' else 'days'}"
+    return text
+
+
+def points_dk(decimals, value: float) -> str:
+    d = 1 if decimals is None else decimals
+    return f"{number_dk(value, d, d, sign=True)}{NBSP}pp"
+
+
+def ratio_dk(value: float) -> str:
+    return f"{number_dk(value * 100, 1, 1, sign=True)}{NBSP}%"
+
+
+def show_period(page, grain: str, start: date) -> None:
+    page.evaluate("hash => { location.hash = hash; }", f"#{grain}/{start.isoformat()}")
+    page.wait_for_selector(f"body[data-grain='{grain}'][data-period='{start.isoformat()}']")
+
+
+def kpi_rows(serving: Path, grain: str, start: date) -> list[dict]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        cursor = con.execute(
+            "select v.*, k.type, k.unit, k.decimals, k.currency, k.objective_id, k.actions"
+            " from scorecard.kpi_values v join scorecard.kpis k using (kpi_id)"
+            " where v.grain = ? and v.period_start = ? order by k.position",
+            [grain, start],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+        for r in rows
+    ]
+
+
+def running_month(serving: Path) -> date:
+    running = query(
+        serving,
+        "select distinct period_start from scorecard.kpi_values"
+        " where grain = 'month' and not is_complete",
+    )
+    assert len(running) == 1, running
+    return running[0][0]
+
+
+def test_the_running_month_shows_each_kpis_pace_as_published(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    month = running_month(serving)
+    assert month == date(AS_OF.year, AS_OF.month, 1)
+    show_period(page, "month", month)
+    rows = kpi_rows(serving, "month", month)
+    assert page.locator("tr.pace-row").count() == len(rows) == 18
+    statuses = set()
+    phased = 0
+    for r in rows:
+        pace = page.locator(f"tr.pace-row[data-pace-for='{r['kpi_id']}']")
+        assert pace.count() == 1, r["kpi_id"]
+        status = r["projected_status"]
+        statuses.add(status)
+        assert pace.get_attribute("data-projected-status") == status, r["kpi_id"]
+        assert_same_number(pace.get_attribute("data-target-to-date"), r["target_to_date"])
+        assert_same_number(pace.get_attribute("data-projected"), r["projected_value"])
+        # the sentence, rebuilt from the published numbers
+        fmt = partial(value_dk, r["unit"], r["decimals"])
+        parts = [f"Day {r['elapsed_days']} of {r['period_days']}"]
+        if status != "no_data":
+            if r["target_to_date"] is not None:
+                parts.append(f"target to date {fmt(r['target_to_date'])}")
+            parts.append(f"projected {fmt(r['projected_value'])}")
+        parts.append(PACE_WORDS[status])
+        assert pace.inner_text().replace("\n", " ") == "Pace: " + " · ".join(parts), r["kpi_id"]
+        if r["type"] == "metric" and r["phase_share"] is not None and (r["value"] or 0) > 0:
+            phased += 1
+            # a KPI that adds up over days: the target accrues, the value is projected
+            assert r["target_to_date"] < r["target"] and r["projected_value"] > r["value"]
+        # behind pace (not short of the whole month's target) is what asks for action
+        actions = page.locator(f"tr[data-actions-for='{r['kpi_id']}'] li")
+        if status in ("red", "amber"):
+            assert actions.all_inner_texts() == list(r["actions"]), r["kpi_id"]
+        else:
+            assert actions.count() == 0, r["kpi_id"]
+    assert phased >= 3, "the demo's sum KPIs are phased"
+    assert {"green", "red"} <= statuses, statuses
+    # the example of the issue: new leads on day 22 of 30, e.g. "target to date 807"
+    leads = next(r for r in rows if r["kpi_id"] == "leads_created")
+    assert leads["elapsed_days"] == 22 and leads["period_days"] == 30
+    leads_line = page.inner_text("tr.pace-row[data-pace-for='leads_created']")
+    assert f"target to date {value_dk('number', None, 1100 * 22 / 30)}" in leads_line
+    # roll-ups: the projected score beside the score
+    cards = [("#overall", "overall_scores", "true")]
+    cards += [
+        (f".score-card[data-perspective='{p}']", "perspective_scores", f"perspective = '{p}'")
+        for (p,) in query(serving, "select perspective from scorecard.perspectives")
+    ]
+    for selector, table, where in cards:
+        projected, projected_status = query(
+            serving,
+            f"select projected_score, projected_status from scorecard.{table}"
+            f" where grain = 'month' and period_start = ? and {where}",
+            [month],
+        )[0]
+        badge = page.locator(f"{selector} .pace-badge")
+        assert badge.get_attribute("data-projected-status") == projected_status, selector
+        assert_same_number(badge.get_attribute("data-projected-score"), projected)
+        expected = PACE_WORDS[projected_status]
+        if projected is not None:
+            expected += f" · projected {number_dk(projected, 0, 0)}"
+        assert badge.inner_text() == expected, selector
+    for objective, projected, projected_status in query(
+        serving,
+        "select objective_id, projected_score, projected_status from scorecard.objective_scores"
+        " where grain = 'month' and period_start = ?",
+        [month],
+    ):
+        badge = page.locator(f"section.objective[data-objective='{objective}'] h3 .pace-badge")
+        assert badge.get_attribute("data-projected-status") == projected_status, objective
+        assert_same_number(badge.get_attribute("data-projected-score"), projected)
+    assert log.console_errors == []
+
+
+def test_a_complete_period_shows_no_pace(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    for grain in ("month", "quarter"):
+        start = latest_complete(serving, grain)
+        show_period(page, grain, start)
+        assert page.locator("tr.kpi").count() == 18
+        assert page.locator("tr.pace-row, .pace-badge").count() == 0
+        text = page.inner_text("main")
+        for words in ("Pace:", "projected", "On track", "Behind pace", "target to date", "Day "):
+            assert words not in text, (grain, words)
+    # and back in the running month it does
+    show_period(page, "month", running_month(serving))
+    assert page.locator("tr.pace-row").count() == 18
+    assert log.console_errors == []
+
+
+def test_percent_kpis_change_in_points_others_in_percent(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    month = latest_complete(serving, "month")
+    show_period(page, "month", month)
+    units = set()
+    for r in kpi_rows(serving, "month", month):
+        cell = page.locator(f"tr[data-kpi-id='{r['kpi_id']}'] td.change-cell .delta")
+        if r["unit"] == "percent":
+            measure = r["change"]
+            expected = measure is not None and points_dk(r["decimals"], measure)
+        else:
+            measure = r["change_pct"]
+            expected = measure is not None and ratio_dk(measure)
+        if measure is None:
+            continue
+        units.add(r["unit"])
+        arrow = "▲" if r["change"] > 0 else "▼" if r["change"] < 0 else "▶"
+        shown = cell.inner_text()
+        assert shown == f"{arrow} {expected}", (r["kpi_id"], shown)
+        # never a relative % beside a percent value
+        assert shown.endswith("pp") == (r["unit"] == "percent"), r["kpi_id"]
+    assert {"percent", "currency", "number"} <= units
+    # the issue's cases: conversion rate and revenue growth move in points
+    for kpi_id in ("web_conversion_rate", "revenue_growth"):
+        assert "%" not in page.inner_text(f"tr[data-kpi-id='{kpi_id}'] td.change-cell")
+    assert log.console_errors == []
+
+
+def test_trend_arrows_and_last_years_value(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    month = latest_complete(serving, "month")
+    show_period(page, "month", month)
+    trends, with_yoy = set(), 0
+    for r in kpi_rows(serving, "month", month):
+        row = page.locator(f"tr[data-kpi-id='{r['kpi_id']}']")
+        change = row.locator("td.change-cell .change")
+        if r["trend"] is not None and change.count():
+            trends.add(r["trend"])
+            word = TREND_WORDS[r["trend"]]
+            assert change.get_attribute("data-trend") == r["trend"]
+            assert change.locator(".trend-word").inner_text() == word, r["kpi_id"]
+            label = change.get_attribute("aria-label")
+            assert label.lower().startswith(f"{word}: "), label
+            assert change.get_attribute("title") == label
+            tone = {"improving": "better", "worsening": "worse", "flat": "neutral"}[r["trend"]]
+            assert tone in change.get_attribute("class").split()
+        yoy = row.locator("td.yoy-cell")
+        if r["yoy_value"] is None:
+            assert yoy.inner_text() == "–", r["kpi_id"]
+            continue
+        with_yoy += 1
+        assert_same_number(yoy.get_attribute("data-yoy"), r["yoy_value"])
+        assert yoy.locator(".yoy-value").inner_text() == value_dk(
+            r["unit"], r["decimals"], r["yoy_value"]
+        )
+        if r["unit"] == "percent":
+            difference = points_dk(r["decimals"], r["value"] - r["yoy_value"])
+        else:
+            difference = ratio_dk(r["yoy_change_pct"])
+        assert yoy.locator(".yoy-change").inner_text() == difference, r["kpi_id"]
+    assert {"improving", "worsening"} <= trends
+    assert with_yoy >= 10
     assert log.console_errors == []

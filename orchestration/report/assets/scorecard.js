@@ -19,6 +19,16 @@
     no_data: { icon: "–", label: "No data" },
     no_target: { icon: "○", label: "No target" },
   };
+  // pace in a running period: the projected status, in words for "will we make it?"
+  const PACE = {
+    green: { icon: "✓", label: "On track" },
+    amber: { icon: "▲", label: "Slightly behind" },
+    red: { icon: "✕", label: "Behind pace" },
+    no_data: { icon: "–", label: "No data yet" },
+    no_target: { icon: "○", label: "No target" },
+  };
+  // the published trend (already read through the KPI's direction), in words
+  const TREND = { improving: "improving", worsening: "worsening", flat: "steady" };
 
   // ── small DOM helpers ────────────────────────────────────────────────────
   function h(tag, attrs, ...children) {
@@ -55,11 +65,11 @@
   }
   function unitOptions(kpi) {
     const d = kpi.decimals;
-    // `decimals` from the config pins the digits; otherwise a sensible default per unit
+    // the published `decimals` pins the digits; otherwise a sensible default per unit
     const digits = (min, max) => ({ minimumFractionDigits: d ?? min, maximumFractionDigits: d ?? max });
     switch (kpi.unit) {
       case "currency":
-        return { style: "currency", currency: meta.currency, ...digits(0, 0) };
+        return { style: "currency", currency: kpi.currency || meta.currency, ...digits(0, 0) };
       case "percent":
         return { style: "unit", unit: "percent", ...digits(1, 1) };
       case "days":
@@ -87,6 +97,13 @@
       minimumFractionDigits: 1,
       signDisplay: signed ? "exceptZero" : "auto",
     }).format(value);
+  }
+  // a percent KPI's change is a difference of percentages: percentage points, never a relative %
+  function formatPoints(kpi, value, signed = true) {
+    if (value === null || value === undefined) return "–";
+    const d = kpi.decimals ?? 1;
+    const text = numberFormat({ minimumFractionDigits: d, maximumFractionDigits: d, signDisplay: signed ? "exceptZero" : "auto" }).format(value);
+    return `${text}\u00a0pp`;
   }
   function formatScore(score) {
     return score === null || score === undefined ? "–" : numberFormat({ maximumFractionDigits: 0 }).format(score);
@@ -237,7 +254,24 @@
       )
     );
   }
-  function scoreCard(title, attrs, series, i, level) {
+  function running(state) {
+    return !data.grains[state.grain].periods[state.index].complete;
+  }
+  // a roll-up's pace: its projected score and status, shown only while the period runs
+  function rollupPace(series, i) {
+    const status = series.projected_status[i] || "no_data";
+    const known = PACE[status] || PACE.no_data;
+    const score = series.projected_score[i];
+    return h(
+      "span",
+      { class: `pace-badge status-${status}`, "data-projected-score": score ?? "",
+        "data-projected-status": status, title: "Pace: the score the period is heading for at its current rate" },
+      h("span", { class: "icon", "aria-hidden": "true" }, known.icon),
+      ` ${known.label}`,
+      score === null ? null : ` · projected ${formatScore(score)}`
+    );
+  }
+  function scoreCard(title, attrs, series, i, level, pace) {
     return h(
       "article",
       { class: `score-card status-${series.status[i] || "no_data"}`, ...attrs },
@@ -245,18 +279,20 @@
       h("p", { class: "score" }, h("span", { class: "score-value" }, formatScore(series.score[i])),
         h("span", { class: "score-max" }, " / 100")),
       badge(series.status[i] || "no_data"),
+      pace ? h("p", { class: "projected" }, rollupPace(series, i)) : null,
       counts(series, i)
     );
   }
 
   function summary(state) {
     const i = state.index;
+    const pace = running(state);
     const cards = h("div", { class: "cards" });
     cards.append(scoreCard("Overall", { id: "overall", "data-score": data.overall[state.grain].score[i] ?? "" },
-      data.overall[state.grain], i, "h2"));
+      data.overall[state.grain], i, "h2", pace));
     for (const p of data.perspectives) {
       const series = data.perspective_scores[state.grain][p.id];
-      cards.append(scoreCard(p.name, { "data-perspective": p.id, "data-score": series.score[i] ?? "" }, series, i, "h2"));
+      cards.append(scoreCard(p.name, { "data-perspective": p.id, "data-score": series.score[i] ?? "" }, series, i, "h2", pace));
     }
     return h("section", { class: "summary", "aria-label": "Scores" }, cards);
   }
@@ -307,23 +343,72 @@
   }
 
   // ── KPI rows ─────────────────────────────────────────────────────────────
+  // change against the previous period: the arrow follows the value (up, down), its colour and
+  // words follow the published trend (improving, worsening, steady), so it reads without colour
   function change(kpi, series, i) {
-    const pct = series.change[i];
+    const points = kpi.unit === "percent";
+    const delta = series.change[i];
+    const shown = points ? formatPoints(kpi, delta) : formatRatio(series.change_pct[i], true);
     const previous = series.previous[i];
-    if (pct === null) {
+    if (shown === "–") {
       return h("span", { class: "muted", title: previous === null ? "no previous value" : `previous: ${formatValue(kpi, previous)}` }, "–");
     }
-    const up = pct > 0, down = pct < 0;
-    let tone = "neutral";
-    if (kpi.direction === "higher_is_better") tone = up ? "better" : down ? "worse" : "neutral";
-    if (kpi.direction === "lower_is_better") tone = down ? "better" : up ? "worse" : "neutral";
+    const up = delta > 0, down = delta < 0;
+    const trend = series.trend[i];
+    const tone = trend === "improving" ? "better" : trend === "worsening" ? "worse" : "neutral";
     const arrow = up ? "▲" : down ? "▼" : "▶";
-    const words = `${up ? "up" : down ? "down" : "unchanged"} ${formatRatio(Math.abs(pct))} on the previous period (${formatValue(kpi, previous)})`;
-    return h("span", { class: `change ${tone}`, title: words, "aria-label": words },
-      h("span", { "aria-hidden": "true" }, `${arrow} ${formatRatio(pct, true)}`));
+    const size = points ? formatPoints(kpi, Math.abs(delta), false) : formatRatio(Math.abs(series.change_pct[i]));
+    const moved = up ? `up ${size}` : down ? `down ${size}` : "unchanged";
+    const word = TREND[trend] || "";
+    const words = `${word ? `${word[0].toUpperCase()}${word.slice(1)}: ` : ""}${moved} on the previous period (${formatValue(kpi, previous)})`;
+    return h("span", { class: `change ${tone}`, "data-trend": trend || "", title: words, "aria-label": words },
+      h("span", { class: "delta", "aria-hidden": "true" }, `${arrow} ${shown}`),
+      word ? h("span", { class: "trend-word", "aria-hidden": "true" }, word) : null);
   }
 
-  function kpiRows(kpi, state) {
+  // the same period a year earlier, and how far the value is from it (pp for a percent KPI)
+  function lastYear(kpi, series, i) {
+    const yoy = series.yoy[i];
+    if (yoy === null) return h("span", { class: "muted", title: "no value for the same period last year" }, "–");
+    const value = series.value[i];
+    const points = kpi.unit === "percent";
+    const diff = points
+      ? value === null ? "–" : formatPoints(kpi, value - yoy)
+      : formatRatio(series.yoy_change_pct[i], true);
+    const words = `Same period last year: ${formatValue(kpi, yoy)}${diff === "–" ? "" : `; now ${diff}`}`;
+    return h("span", { class: "yoy", title: words, "aria-label": words },
+      h("span", { class: "yoy-value", "aria-hidden": "true" }, formatValue(kpi, yoy)),
+      diff === "–" ? null : h("span", { class: "yoy-change", "aria-hidden": "true" }, diff));
+  }
+
+  // pace in a running period: "Day 22 of 30 · target to date 807 · projected 1,100 · ✓ On track"
+  function paceRow(kpi, series, i, columns) {
+    const status = series.projected_status[i] || "no_data";
+    const known = PACE[status] || PACE.no_data;
+    const part = (cls, attrs, ...text) => h("span", { class: cls, ...attrs }, ...text);
+    const parts = [];
+    const elapsed = series.elapsed_days[i], days = series.period_days[i];
+    if (elapsed !== null && days !== null) parts.push(part("pace-day", {}, `Day ${elapsed} of ${days}`));
+    if (status !== "no_data") {
+      if (series.target_to_date[i] !== null) {
+        parts.push(part("pace-to-date", {}, `target to date ${formatValue(kpi, series.target_to_date[i])}`));
+      }
+      parts.push(part("pace-projected", {}, `projected ${formatValue(kpi, series.projected[i])}`));
+    }
+    parts.push(part(`pace-status status-${status}`, {},
+      h("span", { class: "icon", "aria-hidden": "true" }, known.icon), ` ${known.label}`));
+    const line = [];
+    parts.forEach((p, n) => line.push(n ? " · " : null, p));
+    return h(
+      "tr",
+      { class: `pace-row status-${status}`, "data-pace-for": kpi.id, "data-projected-status": status,
+        "data-elapsed-days": elapsed ?? "", "data-period-days": days ?? "",
+        "data-target-to-date": series.target_to_date[i] ?? "", "data-projected": series.projected[i] ?? "" },
+      h("td", { colspan: columns }, h("span", { class: "pace-label" }, "Pace: "), line)
+    );
+  }
+
+  function kpiRows(kpi, state, columns) {
     const i = state.index;
     const series = data.kpi_values[state.grain][kpi.id];
     const period = data.grains[state.grain].periods[i];
@@ -341,14 +426,19 @@
       h("td", { class: "attainment num", "data-attainment": series.attainment[i] ?? "" }, formatRatio(series.attainment[i])),
       h("td", { class: "status" }, badge(status)),
       h("td", { class: "change-cell num" }, change(kpi, series, i)),
-      h("td", { class: "trend" }, sparkline(kpi, series, state)),
+      h("td", { class: "yoy-cell num", "data-yoy": series.yoy[i] ?? "" }, lastYear(kpi, series, i)),
+      h("td", { class: "spark-cell" }, sparkline(kpi, series, state)),
       h("td", { class: "owner" }, kpi.owner || "–")
     );
     const rows = [row];
-    if (status === "red" || status === "amber") {
+    if (!period.complete) rows.push(paceRow(kpi, series, i, columns));
+    // in a running period a KPI needs action when it is behind pace, not when its part-period
+    // value falls short of the whole period's target (on the 3rd every sum KPI would)
+    const flag = period.complete ? status : series.projected_status[i] || "no_data";
+    if (flag === "red" || flag === "amber") {
       rows.push(
-        h("tr", { class: `actions-row status-${status}`, "data-actions-for": kpi.id },
-          h("td", { colspan: 8 },
+        h("tr", { class: `actions-row status-${flag}`, "data-actions-for": kpi.id },
+          h("td", { colspan: columns },
             h("strong", {}, "Actions: "),
             kpi.actions.length
               ? h("ul", { class: "actions" }, kpi.actions.map((a) => h("li", {}, a)))
@@ -362,16 +452,17 @@
     const series = data.objective_scores[state.grain][objective.id];
     const i = state.index;
     const kpis = data.kpis.filter((k) => k.objective === objective.id);
-    const columns = ["KPI", "Value", "Target", "Attainment", "Status", "Change", `Last ${SPARK_PERIODS}`, "Owner"];
+    const columns = ["KPI", "Value", "Target", "Attainment", "Status", "Change", "Last year", `Last ${SPARK_PERIODS}`, "Owner"];
     const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c)));
     // one set of column widths, so the tables of every objective line up
     const widths = h("colgroup", {}, ...columns.map((_, n) => h("col", { class: `c${n}` })));
     const body = h("tbody", {});
-    for (const kpi of kpis) body.append(...kpiRows(kpi, state));
+    for (const kpi of kpis) body.append(...kpiRows(kpi, state, columns.length));
     return h(
       "section",
       { class: "objective", "data-objective": objective.id },
-      h("h3", {}, objective.name, " ", badge(series.status[i] || "no_data", `score ${formatScore(series.score[i])}`)),
+      h("h3", {}, objective.name, " ", badge(series.status[i] || "no_data", `score ${formatScore(series.score[i])}`),
+        running(state) ? rollupPace(series, i) : null),
       objective.description ? h("p", { class: "muted" }, objective.description) : null,
       kpis.length
         ? h("table", { class: "kpis" }, widths, h("thead", {}, head), body)
@@ -386,7 +477,8 @@
       "section",
       { class: "perspective", "data-perspective": perspective.id, "aria-labelledby": `p-${perspective.id}` },
       h("h2", { id: `p-${perspective.id}` }, perspective.name, " ",
-        h("span", { class: "perspective-score" }, `score ${formatScore(series.score[state.index])}`)),
+        h("span", { class: "perspective-score" }, `score ${formatScore(series.score[state.index])}`),
+        running(state) ? [" ", rollupPace(series, state.index)] : null),
       objectives.length
         ? objectives.map((o) => objectiveBlock(o, state))
         : h("p", { class: "muted" }, "No objectives in this perspective yet.")
