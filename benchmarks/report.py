@@ -100,14 +100,24 @@ def make_serving(config: ScorecardConfig, years: int) -> Path:
         con.execute(
             "create table scorecard.kpis (kpi_id varchar, name varchar, description varchar,"
             " perspective varchar, objective_id varchar, type varchar, unit varchar,"
-            " direction varchar, owner varchar, actions varchar[], position integer)"
+            " direction varchar, owner varchar, actions varchar[], position integer,"
+            " currency varchar, decimals integer)"
         )
         perspective_of = {o.id: o.perspective for o in config.objectives}
         for i, k in enumerate(config.kpis):
             con.execute(
                 "insert into scorecard.kpis values (?, ?, 'A KPI', ?, ?, 'metric', ?,"
-                " 'higher_is_better', 'Owner', ?, ?)",
-                [k.id, k.name, perspective_of[k.objective], k.objective, k.unit, k.actions, i],
+                " 'higher_is_better', 'Owner', ?, ?, ?, null)",
+                [
+                    k.id,
+                    k.name,
+                    perspective_of[k.objective],
+                    k.objective,
+                    k.unit,
+                    k.actions,
+                    i,
+                    config.currency if k.unit == "currency" else None,
+                ],
             )
         con.execute(
             f"""
@@ -140,7 +150,20 @@ def make_serving(config: ScorecardConfig, years: int) -> Path:
                        as previous_value,
                    value / lag(value) over (partition by kpi_id, grain order by period_start) - 1
                        as change_pct,
+                   value - lag(value) over (partition by kpi_id, grain order by period_start)
+                       as change,
+                   case when change > 0 then 'improving' when change < 0 then 'worsening'
+                        when change = 0 then 'flat' end as trend,
+                   lag(value, case grain when 'month' then 12 when 'quarter' then 4 else 1 end)
+                       over (partition by kpi_id, grain order by period_start) as yoy_value,
+                   value / yoy_value - 1 as yoy_change_pct,
                    period_end < current_date as is_complete, false as is_provisional,
+                   least(current_date - period_start, period_end - period_start + 1)
+                       as elapsed_days,
+                   period_end - period_start + 1 as period_days,
+                   target * elapsed_days / period_days as target_to_date,
+                   value as projected_value, status as projected_status,
+                   score as projected_score,
                    perspective, objective_id
             from base
             """
@@ -162,6 +185,7 @@ def make_serving(config: ScorecardConfig, years: int) -> Path:
                        count_if(status = 'amber') as kpis_amber,
                        count_if(status = 'red') as kpis_red,
                        0 as kpis_no_data, 0 as kpis_no_target,
+                       avg(score) as projected_score, status as projected_status,
                        bool_and(is_complete) as is_complete, false as is_provisional
                 from scorecard.kpi_values group by all
                 """
