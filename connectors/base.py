@@ -120,7 +120,12 @@ class Stream:
     page_size: int | None = None  # records per API page, where the API pages
     lookback_days: int | None = None  # None: the source's lookback_days
     steady_volume: bool = False  # about the same number of rows every day (a drop is news)
-    # what its landed rows must hold beyond schema, key, cursor dates and "not empty"
+    # True: a run may legitimately land no rows (no open deals tonight, no record changed in
+    # the window), so the landing gate does not require rows. False (the default): an empty
+    # landing means the extraction is broken (a lost permission, a wrong id) and fails the gate
+    # rather than publishing a scorecard with a silent hole.
+    may_be_empty: bool = False
+    # what its landed rows must hold beyond schema, key, cursor dates and rows (may_be_empty)
     checks: tuple[Check, ...] = ()
     check_cursor_dates: bool = True  # False: the cursor is not a day to range-check
     refuse_new_columns: bool = False  # a column beyond the schema fails (personal data stays out)
@@ -167,7 +172,8 @@ class LandedState:
 
 class NothingToExtract(Exception):
     """No day of a source's window is over yet (a source whose start_date is today):
-    the stream lands nothing this run and the next run extracts it."""
+    the stream lands nothing this run and the next run extracts it. Nothing was due, so the
+    landing gate does not count the missing batch as an empty landing."""
 
 
 @dataclass
@@ -276,6 +282,11 @@ class Connector:
 
         self.config = config
         self.policy = RetryPolicy()  # tests shorten the waits; users never need to
+
+    def may_be_empty(self, stream: Stream) -> bool:
+        """Whether this source's `stream` may land no rows on a normal run: the stream's
+        declaration, unless a type decides from its config (rest_api, per endpoint)."""
+        return stream.may_be_empty
 
     def blocking_quality_flags(self) -> set[str]:
         """Data-quality flags of this source that withhold the scorecard when they touch a KPI

@@ -5,11 +5,17 @@ column quarantines that batch; a new column is kept and reported), then the data
 the batches that passed — keys, dates, ranges — and, for streams with a steady number of rows
 per day, the volume of the latest complete day (the newest day inside a batch's window; windows
 end at the last day that is over) against the trailing median.
+
+Empty landings: unless a stream may be empty (`Stream.may_be_empty`, or the source's own
+answer for a configurable type), every new batch must hold rows (the rows suite quarantines an
+empty one) and a stream with no batch at all fails — except when no day of its window was over
+yet (`NothingToExtract`): nothing was due, so nothing is missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from connectors import checks
 from expectations.suites import Suite, all_true, at_least, between_days, gxe, not_empty, not_null
@@ -40,11 +46,33 @@ def schema_suites(store, source, streams) -> list[Suite]:
     return [_schema_suite(store, source, stream) for stream in streams]
 
 
-def data_suites(store, source, streams, run_date: dt.date) -> list[Suite]:
+def data_suites(
+    store,
+    source,
+    streams,
+    run_date: dt.date,
+    *,
+    may_be_empty: Collection[str] | None = None,
+    nothing_due: Collection[str] = (),
+) -> list[Suite]:
+    """The data, rows and volume suites of a source's streams.
+
+    `may_be_empty`: the names of the streams the source allows to land no rows (None: each
+    stream's own `may_be_empty`). `nothing_due`: the streams whose window had no day over yet
+    this run, for which no batch at all is not a failure."""
     suites = []
     for stream in streams:
-        suites.append(_data_suite(store, source, stream, run_date))
-        if stream.steady_volume and stream.cursor and _files(store, source, stream):
+        empty_ok = stream.may_be_empty if may_be_empty is None else stream.name in may_be_empty
+        files = _files(store, source, stream)
+        # each batch is read once: batches are immutable, so the ones that passed before (and
+        # were recorded as validated) need no second look — the cost follows new data, not history
+        done = store.checked(source.name, stream.name)
+        pending = [f for f in files if store.fingerprint(f) not in done]
+        require_batch = not empty_ok and stream.name not in nothing_due
+        suites.append(_data_suite(store, source, stream, run_date, files, pending, require_batch))
+        if pending and not empty_ok:
+            suites.append(_rows_suite(source, stream, pending))
+        if stream.steady_volume and stream.cursor and files:
             suites.append(_volume_suite(store, source, stream))
     return suites
 
@@ -118,26 +146,24 @@ def _schema_suite(store, source, stream) -> Suite:
     )
 
 
-def _data_suite(store, source, stream, run_date: dt.date) -> Suite:
+def _data_suite(
+    store, source, stream, run_date: dt.date, files, pending, require_batch: bool
+) -> Suite:
     from connectors.landing import SCHEMA_DIR
 
-    files = _files(store, source, stream)
-    # each batch is read once: batches are immutable, so the ones that passed before (and
-    # were recorded as validated) need no second look — the cost follows new data, not history
-    done = store.checked(source.name, stream.name)
-    pending = [f for f in files if store.fingerprint(f) not in done]
-    # nothing new: the newest batch still shows the stream is not empty, cheaply;
-    # no batch at all: read the empty schema file, so "not empty" fails with a reason
+    # nothing new: the newest batch, cheaply; no batch at all: the empty schema file (its
+    # typed columns), on which "not empty" fails with a reason where a batch was required
     paths = pending or files[-1:] or [str(store.root / SCHEMA_DIR / stream.name / "schema.parquet")]
     key = [c for c in stream.primary_key if not c.startswith("_")]
 
     def expectations():
         rules = [
-            not_empty(),
             *not_null(*key),
             # a key twice in one batch is a broken extraction (across batches it is a restatement)
             gxe().ExpectCompoundColumnsToBeUnique(column_list=[*key, "_file"]),
         ]
+        if require_batch and not files:
+            rules.insert(0, not_empty("the stream has landed a batch (none, though a day was due)"))
         cursor = stream.cursor
         if cursor and stream.check_cursor_dates and _is_date(stream, cursor):
             rules.append(between_days(cursor, source.start_date, run_date))
@@ -155,6 +181,36 @@ def _data_suite(store, source, stream, run_date: dt.date) -> Suite:
         quarantine_by_file=True,
         covers=pending,
         checked_columns_only=True,
+    )
+
+
+def _rows_suite(source, stream, pending: list[str]) -> Suite:
+    """Every new batch holds rows: an empty one (the platform answered nothing for the window)
+    is named and quarantined, so the next run extracts its days again."""
+
+    def frame():
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        rows = [{"_file": p, "rows": pq.ParquetFile(p).metadata.num_rows} for p in pending]
+        frame = pd.DataFrame(rows, columns=["_file", "rows"])
+        frame["has_rows"] = frame["rows"] > 0
+        return frame
+
+    return Suite(
+        name=f"landing.{source.name}.{stream.name}.rows",
+        layer="landing",
+        asset_key=("landing", source.name, stream.name),
+        expectations=lambda: [
+            all_true(
+                "has_rows",
+                description="every new batch holds rows (for this stream an empty landing "
+                "means a broken extraction)",
+            )
+        ],
+        frame=frame,
+        index_columns=["_file", "rows"],
+        quarantine_by_file=True,
     )
 
 

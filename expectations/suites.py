@@ -66,5 +66,5 @@ def all_true(column: str, *, severity: str = "critical", description: str | None
     )
 
 
-def not_empty():
-    return gxe().ExpectTableRowCountToBeBetween(min_value=1)
+def not_empty(description: str | None = None):
+    return gxe().ExpectTableRowCountToBeBetween(min_value=1, description=description)

@@ -21,6 +21,8 @@ class StreamResult:
     files: list[Path] = field(default_factory=list)
     rows: int = 0
     quarantined: list[tuple[Path, str]] = field(default_factory=list)
+    may_be_empty: bool = False  # the source declares that a run may land no rows
+    nothing_due: bool = False  # no day of its window was over yet (NothingToExtract)
 
 
 class ExtractionFailed(RuntimeError):
@@ -65,7 +67,9 @@ def _extract_streams(connector, source_config, store, run_date, moment, demo, lo
     results: dict[str, StreamResult] = {}
     for stream in connector.streams:
         store.ensure_schema_file(stream)
-        result = results[stream.name] = StreamResult(stream.name)
+        result = results[stream.name] = StreamResult(
+            stream.name, may_be_empty=connector.may_be_empty(stream)
+        )
         ctx = ExtractContext(
             run_date=run_date,
             state=store.state(source_config.name, stream.name),
@@ -75,7 +79,7 @@ def _extract_streams(connector, source_config, store, run_date, moment, demo, lo
             moment=moment,
         )
         batches = connector.demo(stream, ctx) if demo else connector.extract(stream, ctx)
-        for item in _until_nothing_to_extract(batches, log):
+        for item in _until_nothing_to_extract(batches, log, result):
             if isinstance(item, BadFileError):
                 target = store.quarantine_input(
                     item.path, source_config.name, stream.name, item.reason
@@ -98,9 +102,11 @@ def _extract_streams(connector, source_config, store, run_date, moment, demo, lo
     return results
 
 
-def _until_nothing_to_extract(batches, log):
-    """The stream's batches; a window with no day over yet lands nothing, which is not an error."""
+def _until_nothing_to_extract(batches, log, result: StreamResult):
+    """The stream's batches; a window with no day over yet lands nothing, which is not an error
+    (and, noted on the result, not an empty landing for the landing gate either)."""
     try:
         yield from batches
     except NothingToExtract as e:
         log.info(str(e))
+        result.nothing_due = True

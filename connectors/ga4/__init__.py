@@ -15,6 +15,7 @@ from connectors.base import (
     Batch,
     Connector,
     ExtractContext,
+    NothingToExtract,
     Stream,
     table_from_rows,
 )
@@ -222,6 +223,8 @@ class GA4(Connector):
         The quota stream lands what the report streams recorded, so it is declared last.
         """
         if stream.name == "property_quota":
+            if self._window is None:  # the report streams had no complete day to ask for
+                raise NothingToExtract(f"{self.config.name}: no report ran, no quota to land")
             if self._quota:
                 yield Batch(table_from_rows(stream.schema, self._quota), self._window)
             return

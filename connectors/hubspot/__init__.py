@@ -197,6 +197,9 @@ class HubSpot(Connector):
             primary_key=("deal_id",),
             cursor="modified_at",
             description="Deals with the allow-listed properties; the newest version wins.",
+            # a night reads only the deals changed since the window start: a quiet stretch (a
+            # small pipeline over the holidays) changes none, and a new portal has none yet
+            may_be_empty=True,
             checks=(
                 AtLeast("amount", 0),
                 NotNull("created_at"),
@@ -220,6 +223,7 @@ class HubSpot(Connector):
             checks=(NotNull("created_at"), Dates("created_at", days_after_run=1, utc=True)),
             refuse_new_columns=True,  # personal data stays out
             page_size=PAGE,
+            may_be_empty=True,  # as deals: only the contacts changed in the window are read
         ),
         Stream(
             name="deal_pipelines",
@@ -235,6 +239,7 @@ class HubSpot(Connector):
             ),
             primary_key=("pipeline_id", "stage_id"),
             description="Pipeline stages; won/lost comes from stage metadata, not stage names.",
+            # empty means broken: every portal has at least its default sales pipeline
         ),
         Stream(
             name="open_deal_snapshots",
@@ -252,6 +257,7 @@ class HubSpot(Connector):
             checks=(AtLeast("amount", 0),),
             description="Open deals as seen on each extraction day (pipeline value is a stock).",
             page_size=PAGE,
+            may_be_empty=True,  # every deal closed: an empty pipeline tonight, a value of 0
         ),
     )
 

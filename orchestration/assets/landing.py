@@ -14,7 +14,7 @@ from connectors import connector_for
 from connectors.landing import LandingStore
 from expectations import GateResult, data_suites, run_suites, schema_suites
 from orchestration.assets.checks import check_result
-from orchestration.extract import extract_source
+from orchestration.extract import StreamResult, extract_source
 from orchestration.run_context import RunFolder, RunOptions
 
 RAW_CHECK = "raw_expectations"
@@ -83,17 +83,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         # a batch that repeats a checked one (recorded at landing) needs no reading; a stream
         # with nothing left to check runs no suite (and Great Expectations is not imported)
         streams = [s for s in connector.streams if _unchecked(store, source.name, s)]
-        # schema first: the data suites then read only batches whose columns are sound
-        quarantined: list[str] = []
-        schema_gate = run_suites(schema_suites(store, source, streams))
-        quarantined += _quarantine(store, schema_gate, context.log)
-        data_gate = run_suites(data_suites(store, source, streams, run_date))
-        quarantined += _quarantine(store, data_gate, context.log)
-        for result in data_gate.results:
-            if result.success and result.suite.covers:
-                stream_name = result.suite.asset_key[-1]
-                store.mark_validated(source.name, stream_name, result.suite.covers)
-        gate = GateResult(schema_gate.results + data_gate.results)
+        gate, quarantined = gate_landing(store, source, streams, results, run_date, context.log)
         for result in gate.results:
             for warning in result.warnings:
                 context.log.warning(f"{result.suite.name}: {warning.describe()}")
@@ -133,9 +123,37 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
     return land
 
 
+def gate_landing(
+    store: LandingStore, source, streams, results: dict[str, StreamResult], run_date, log
+) -> tuple[GateResult, list[str]]:
+    """The landing gate on one source's streams after extraction, and the batches it
+    quarantined. Schema first: the data suites then read only batches whose columns are sound.
+    `results` (extract_source's) say which streams may land no rows and which had no day due;
+    batches that pass are recorded as validated."""
+    quarantined: list[str] = []
+    schema_gate = run_suites(schema_suites(store, source, streams))
+    quarantined += _quarantine(store, schema_gate, log)
+    data_gate = run_suites(
+        data_suites(
+            store,
+            source,
+            streams,
+            run_date,
+            may_be_empty={n for n, r in results.items() if r.may_be_empty},
+            nothing_due={n for n, r in results.items() if r.nothing_due},
+        )
+    )
+    quarantined += _quarantine(store, data_gate, log)
+    for result in data_gate.results:
+        if result.success and result.suite.covers:
+            stream_name = result.suite.asset_key[-1]
+            store.mark_validated(source.name, stream_name, result.suite.covers)
+    return GateResult(schema_gate.results + data_gate.results), quarantined
+
+
 def _unchecked(store: LandingStore, source: str, stream) -> bool:
     """Whether a stream has a batch the landing gate has not checked (or no batch at all:
-    "not empty" must fail then)."""
+    "not empty" must fail then, unless the stream may be empty or nothing was due)."""
     files = store.batch_files(source, stream.name)
     checked = store.checked(source, stream.name)
     return not files or any(store.fingerprint(f) not in checked for f in files)

@@ -20,6 +20,7 @@ from expectations import data_suites, run_suites, schema_suites
 RUN = date(2025, 3, 31)
 SOURCE = SimpleNamespace(name="website", start_date=date(2025, 3, 1))
 DAILY = GA4.stream("daily_metrics")
+SNAPSHOTS = HubSpot.stream("open_deal_snapshots")  # may be empty: no open deals tonight
 
 
 def rows(days=range(1, 31), metrics=("sessions", "keyEvents"), value=10.0, **extra):
@@ -75,6 +76,7 @@ def test_a_clean_batch_passes(store):
     assert schema.success and data.success
     assert {r.suite.name for r in data.results} == {
         "landing.website.daily_metrics",
+        "landing.website.daily_metrics.rows",
         "landing.website.daily_metrics.volume",
     }
 
@@ -265,3 +267,43 @@ def test_a_data_suite_reads_only_the_columns_its_expectations_check(store):
     # the path repeated on every row is a category; a date is a datetime, range-checked as one
     assert frame["_file"].dtype == "category"
     assert str(frame["date"].dtype).startswith("datetime64")
+
+
+def land_empty(store, stream):
+    empty = Batch(stream.schema.empty_table(), Window(RUN - timedelta(days=1), RUN))
+    return store.write(SOURCE.name, stream, empty)[0]
+
+
+def test_an_empty_batch_passes_where_the_stream_may_be_empty_and_fails_where_empty_is_broken(
+    store,
+):
+    store.ensure_schema_file(SNAPSHOTS)
+    land_empty(store, SNAPSHOTS)
+    schema, data = gate(store, SNAPSHOTS)
+    assert schema.success and data.success
+
+    land(store, rows())
+    bad = land_empty(store, DAILY)  # GA4 answered nothing: a lost permission, a wrong id
+    _, data = gate(store)
+    # the other new batch has rows, yet the empty one is named (and quarantined) on its own
+    assert failed(data) == {("rows", "expect_column_values_to_be_in_set", "has_rows")}
+    [result] = data.failures()
+    assert result.bad_files == {str(bad)}
+    assert result.failed[0].examples == [{"has_rows": False, "_file": bad.name, "rows": 0}]
+    assert result.failed[0].description.startswith("every new batch holds rows")
+
+
+def test_no_batch_at_all_fails_with_a_reason_unless_empty_is_allowed_or_nothing_was_due(store):
+    store.ensure_schema_file(SNAPSHOTS)
+    assert gate(store, SNAPSHOTS)[1].success  # read from the empty schema file
+
+    _, data = gate(store)
+    [result] = data.failures()
+    [outcome] = result.failed
+    assert outcome.expectation == "expect_table_row_count_to_be_between"
+    assert outcome.description == "the stream has landed a batch (none, though a day was due)"
+    # a source whose first day is not over yet: nothing was due, so nothing is missing
+    assert run_suites(data_suites(store, SOURCE, [DAILY], RUN, nothing_due={DAILY.name})).success
+    # a configurable source's own answer (rest_api, per endpoint) decides over the stream's
+    assert run_suites(data_suites(store, SOURCE, [DAILY], RUN, may_be_empty={DAILY.name})).success
+    assert not run_suites(data_suites(store, SOURCE, [SNAPSHOTS], RUN, may_be_empty=())).success
