@@ -240,6 +240,11 @@ class Endpoint(_Strict):
     pagination: Pagination = Field(default_factory=lambda: NoPagination(style="none"))
     max_pages: int = Field(default=10_000, ge=1, description="A guard against endless paging.")
     metrics: list[MetricMapping] = Field(min_length=1)
+    may_be_empty: bool = Field(
+        default=False,
+        description="A window without records is normal (refunds, a quiet list): it lands "
+        "nothing. Default: no records means the endpoint is broken and fails the landing gate.",
+    )
 
     @field_validator("records_path", "date_field")
     @classmethod

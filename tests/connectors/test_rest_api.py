@@ -242,9 +242,16 @@ sources:
         assert expected in text, text
 
 
-def test_an_endpoint_with_no_records_in_its_window_lands_nothing(api):
+def test_a_quiet_endpoint_lands_nothing_only_where_it_may_be_empty(api):
     api.add("v1/cursor/orders", "cursor", [])
     api.add("v1/none/orders", "none", orders(2))
     other = {**endpoint("none"), "name": "older"}
-    batches = extract(connector(api.url, [endpoint("cursor"), other]))
+    c = connector(api.url, [endpoint("cursor", may_be_empty=True), other])
+    batches = extract(c)
     assert [b.records.column("endpoint").unique().to_pylist() for b in batches] == [["older"]]
+    assert not c.may_be_empty(c.streams[0])  # "older" may not be quiet
+    # by default a window without records is a broken answer: its empty batch lands, for the
+    # landing gate to fail on (tests/expectations/test_empty_landings.py)
+    c = connector(api.url, [endpoint("cursor"), other])
+    assert [b.records.num_rows for b in extract(c)] == [0, 4]
+    assert connector(api.url, [endpoint("cursor", may_be_empty=True)]).may_be_empty(c.streams[0])

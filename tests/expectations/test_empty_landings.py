@@ -16,10 +16,12 @@ from connectors import connector_for
 from connectors.ga4 import GA4Config
 from connectors.hubspot import HubSpotConfig
 from connectors.landing import LandingStore
+from connectors.rest_api.config import RestApiConfig
 from orchestration.assets.landing import gate_landing
 from orchestration.extract import extract_source
 from tests.fakes.ga4 import FakeGA4, daily_data
 from tests.fakes.hubspot import PIPELINES, FakeHubSpot, stamp
+from tests.fakes.rest_api import FakeApi
 
 LOG = logging.getLogger("t")
 TOKEN = "canary-empty-token-3c4d5e6f"
@@ -46,7 +48,7 @@ def landed_rows(store, source, stream) -> list[int]:
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ("EMPTY_GA4", "EMPTY_HS"):
+    for name in ("EMPTY_GA4", "EMPTY_HS", "EMPTY_SHOP"):
         monkeypatch.setenv(name, TOKEN)
 
 
@@ -105,3 +107,56 @@ def test_a_source_whose_first_day_is_not_over_lands_nothing_and_passes(env, http
     results, gate, _ = land_and_gate(config, store, RUN + timedelta(days=1), ga4.now)
     assert not any(r.nothing_due for r in results.values())
     assert gate.success and landed_rows(store, "website", "daily_metrics") == [5]
+
+
+def shop_config(url: str, endpoints: list[dict]) -> RestApiConfig:
+    return RestApiConfig.model_validate(
+        {
+            "name": "shop",
+            "type": "rest_api",
+            "base_url": url,
+            "auth": {"type": "query", "name": "api_key", "value": "env:EMPTY_SHOP"},
+            "start_date": "2025-02-01",
+            "endpoints": endpoints,
+        },
+        context={"timezone": "Europe/Copenhagen"},
+    )
+
+
+def shop_endpoint(name: str, **keys) -> dict:
+    return {
+        "name": name,
+        "path": f"v1/{name}",
+        "records_path": "data",
+        "primary_key": ["id"],
+        "date_field": "day",
+        "metrics": [{"metric": f"shop.{name}"}],
+        **keys,
+    }
+
+
+def test_a_rest_api_endpoint_says_whether_a_window_without_records_is_normal(
+    env, httpserver, tmp_path
+):
+    api = FakeApi(auth=("query", "api_key", TOKEN))
+    url = api.install(httpserver)
+    api.add("v1/orders", "none", [{"id": 1, "day": "2025-02-20"}])
+    api.add("v1/refunds", "none", [])  # quiet, and declared so
+    api.add("v1/signups", "none", [])  # quiet, though it never should be
+    store = LandingStore(tmp_path)
+
+    refunds = shop_endpoint("refunds", may_be_empty=True)
+    _, gate, _ = land_and_gate(shop_config(url, [shop_endpoint("orders"), refunds]), store)
+    assert gate.success
+    assert landed_rows(store, "shop", "api_metric_records") == [1]  # refunds landed nothing
+
+    endpoints = [shop_endpoint("orders"), refunds, shop_endpoint("signups")]
+    _, gate, quarantined = land_and_gate(shop_config(url, endpoints), store)
+    assert failing(gate) == {"landing.shop.api_metric_records.rows"}
+    [empty] = quarantined
+    assert pq.ParquetFile(empty).metadata.num_rows == 0
+
+    # every endpoint may be quiet: a source that has never landed a row is not broken
+    quiet = LandingStore(tmp_path / "quiet")
+    _, gate, _ = land_and_gate(shop_config(url, [refunds]), quiet)
+    assert gate.success and quiet.batch_files("shop", "api_metric_records") == []
