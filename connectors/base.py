@@ -255,7 +255,7 @@ class Connector:
     # domain the mapped metrics belong to (web.*, social.*) — None for sources mapped in SQL
     metric_domain: ClassVar[str | None] = None
     reads_files: ClassVar[bool] = False
-    # the dbt model turning this type's staged data into metric rows (metric_id, metric_date,
+    # the dbt model turning this type's staged data into metric rows (metric_id, metric_date, part,
     # value); int_metrics__daily adds up every declared one (dbt var scorecard_metric_models)
     metrics_model: ClassVar[str | None] = None
     # a connector package's own dbt package (its staging and metrics models), which the
