@@ -205,7 +205,8 @@ def _rows_suite(source, stream, pending: list[str]) -> Suite:
             all_true(
                 "has_rows",
                 description="every new batch holds rows (for this stream an empty landing "
-                "means a broken extraction)",
+                "means a broken extraction; a rest_api endpoint whose quiet windows are normal "
+                "says `may_be_empty: true`)",
             )
         ],
         frame=frame,
