@@ -27,7 +27,6 @@
 {#- Status counts and score columns of a rollup, with zero counts where nothing was scored. -#}
 {% macro score_rollup_columns(relation) -%}
     cast({{ relation }}.score as double) as score,
-    cast({{ relation }}.projected_score as double) as projected_score,
     {%- for status in ['green', 'amber', 'red', 'no_data', 'no_target'] %}
     cast(coalesce({{ relation }}.kpis_{{ status }}, 0) as integer) as kpis_{{ status }},
     {%- endfor %}

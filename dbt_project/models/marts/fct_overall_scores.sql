@@ -34,5 +34,7 @@ select
     cast(is_provisional as boolean) as is_provisional,
     {{ score_status('overall') }} as status,
     cast(perspectives_scored as integer) as perspectives_scored,
+    -- added columns go last: the published column order is the contract's
+    cast(overall.projected_score as double) as projected_score,
     {{ score_status('overall', 'projected_score') }} as projected_status
 from overall

@@ -15,6 +15,8 @@ select
     cast(periods.is_complete as boolean) as is_complete,
     cast(periods.is_provisional as boolean) as is_provisional,
     {{ score_status('rollup') }} as status,
+    -- added columns go last: the published column order is the contract's
+    cast(rollup.projected_score as double) as projected_score,
     {{ score_status('rollup', 'projected_score') }} as projected_status
 from {{ ref('stg_scorecard_config__perspectives') }} as perspectives
 cross join {{ ref('int_periods') }} as periods
