@@ -65,6 +65,9 @@ def dbt_vars() -> dict:
     types = registry().values()
     return {
         "scorecard_metric_models": sorted({c.metrics_model for c in types if c.metrics_model}),
+        "scorecard_breakdown_models": sorted(
+            {c.breakdowns_model for c in types if c.breakdowns_model}
+        ),
         "scorecard_presence": sorted(
             (
                 {"model": s.presence.model, "account_column": s.presence.account_column}

@@ -258,6 +258,11 @@ class Connector:
     # the dbt model turning this type's staged data into metric rows (metric_id, metric_date, part,
     # value); int_metrics__daily adds up every declared one (dbt var scorecard_metric_models)
     metrics_model: ClassVar[str | None] = None
+    # dimensions this type breaks its metrics down by (DESIGN §5a: channel, platform, ...) and
+    # the dbt model giving the rows (metric_id, metric_date, part, dimension, member, value);
+    # int_metric_breakdowns rolls up every declared one (dbt var scorecard_breakdown_models)
+    breakdown_dimensions: ClassVar[tuple[str, ...]] = ()
+    breakdowns_model: ClassVar[str | None] = None
     # a connector package's own dbt package (its staging and metrics models), which the
     # project picks up when the package is installed (None: models inside dbt_project/)
     dbt_package: ClassVar[Path | None] = None
@@ -315,6 +320,13 @@ class Connector:
         if self.metric_domain == "social":
             out += [MetricDef(f"social.{self.config.name}.{n}") for n in self.metric_map()]
         return out
+
+    def breakdowns(self) -> dict[str, tuple[str, ...]]:
+        """The dimensions each metric of this source is broken down by (metric id -> dimension
+        names): the domain metrics it maps, by the type's `breakdown_dimensions`."""
+        if not self.breakdown_dimensions or self.metric_domain is None:
+            return {}
+        return {f"{self.metric_domain}.{n}": self.breakdown_dimensions for n in self.metric_map()}
 
     def zone_for_days(self, ctx: ExtractContext) -> str | None:
         """The zone that ends this source's days (a connector that learns it from the platform,

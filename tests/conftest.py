@@ -27,6 +27,8 @@ STAR_TABLES = {
     "metric_values",
     "latest",
     "publish_log",
+    "metric_breakdowns",
+    "kpi_breakdowns",
 }
 
 

@@ -83,6 +83,8 @@ class FacebookPage(SocialDemo, Connector):
     config_model = FacebookPageConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    breakdown_dimensions = ("platform",)
+    breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {
         "reach": ("page_media_view", 9000.0, 0.08),
         "engagement": {"page_post_engagements": 0.038},

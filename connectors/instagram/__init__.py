@@ -41,6 +41,8 @@ class Instagram(SocialDemo, Connector):
     config_model = InstagramConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    breakdown_dimensions = ("platform",)
+    breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {
         "reach": ("views", 15000.0, 0.35),
         "engagement": {"total_interactions": 0.046},

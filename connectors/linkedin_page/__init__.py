@@ -61,6 +61,8 @@ class LinkedInPage(SocialDemo, Connector):
     config_model = LinkedInPageConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    breakdown_dimensions = ("platform",)
+    breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {
         "reach": ("impressionCount", 3200.0, 0.28),
         "engagement": {

@@ -80,6 +80,22 @@ def known_metrics(config) -> dict[str, RegisteredMetric]:
     return out
 
 
+def metric_dimensions(config) -> dict[str, tuple[str, ...]]:
+    """The dimensions each metric is broken down by in the configured sources (a dimension
+    counts for a metric when every source feeding the metric offers it, so its members add up
+    to the metric's total)."""
+    feeding: dict[str, list[tuple[str, ...]]] = {}
+    for source in config.sources:
+        connector = connector_for(source.type)(source)
+        offered = connector.breakdowns()
+        for m in connector.provided_metrics():
+            feeding.setdefault(m.metric_id, []).append(offered.get(m.metric_id, ()))
+    return {
+        metric: tuple(sorted(set.intersection(*(set(d) for d in dims))))
+        for metric, dims in feeding.items()
+    }
+
+
 def target_rows(kpi) -> list[dict]:
     rows = []
     dated = kpi.has_dated_targets()
@@ -138,6 +154,7 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
                 "weight": k.weight,
                 "decimals": k.decimals,
                 "phasing": k.phasing or config.phasing,
+                "breakdowns": list(k.breakdowns),
                 "owner": k.owner,
                 "actions": list(k.actions),
                 "valid_low": k.valid_range[0] if k.valid_range else None,
@@ -147,6 +164,9 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
             for i, k in enumerate(config.kpis)
         ],
         "kpi_targets": [row for k in config.kpis for row in target_rows(k)],
+        "kpi_breakdowns": [
+            {"kpi_id": k.id, "dimension": d} for k in config.kpis for d in k.breakdowns
+        ],
         "metrics": [vars(m) for m in known_metrics(config).values()],
         "source_metric_map": [
             {
@@ -242,6 +262,7 @@ SCHEMAS = {
             ("weight", _F),
             ("decimals", _I),
             ("phasing", _S),
+            ("breakdowns", pa.list_(_S)),
             ("owner", _S),
             ("actions", pa.list_(_S)),
             ("valid_low", _F),
@@ -249,6 +270,7 @@ SCHEMAS = {
             ("position", _I),
         ]
     ),
+    "kpi_breakdowns": pa.schema([("kpi_id", _S), ("dimension", _S)]),
     "kpi_targets": pa.schema(
         [
             ("kpi_id", _S),

@@ -42,6 +42,7 @@ FRAMEWORKS: dict[str, list[tuple[str, str]]] = {
 PerspectiveId = identifier_type("perspective id")
 ObjectiveId = identifier_type("objective id")
 KpiId = identifier_type("KPI id")
+Dimension = identifier_type("dimension")
 
 
 class _Model(BaseModel):
@@ -207,6 +208,11 @@ class KPI(_Model):
         description="How a running period's target is spread over its days (DESIGN §5a); "
         "default: the scorecard's `phasing`.",
     )
+    breakdowns: list[Dimension] = Field(
+        default_factory=list,
+        description="Dimensions the KPI is also published by (scorecard.kpi_breakdowns), each "
+        "offered by the sources of all its metrics: platform, channel, campaign, ...",
+    )
     owner: str | None = None
     actions: list[str] = Field(default_factory=list)
     decimals: int | None = Field(
@@ -352,9 +358,10 @@ class ScorecardConfig(_Model):
                         f"objectives[{i}].drives: '{d}' is not another objective; "
                         f"objectives: {', '.join(objective_ids)}"
                     )
-        from orchestration.config.catalog import known_metrics
+        from orchestration.config.catalog import known_metrics, metric_dimensions
 
         metrics = known_metrics(self)
+        dimensions = metric_dimensions(self)
         kpi_ids = [k.id for k in self.kpis]
         for i, k in enumerate(self.kpis):
             if kpi_ids.index(k.id) != i:
@@ -370,6 +377,16 @@ class ScorecardConfig(_Model):
                     problems.append(
                         f"kpis[{i}].{key}: unknown metric '{m}'; the configured sources provide "
                         f"{', '.join(sorted(metrics)) or 'no metrics'}"
+                    )
+            for d in k.breakdowns:
+                lacking = [m for m in k.metric_ids() if d not in dimensions.get(m, ())]
+                if lacking:
+                    offered = sorted(
+                        set.intersection(*(set(dimensions.get(m, ())) for m in k.metric_ids()))
+                    )
+                    problems.append(
+                        f"kpis[{i}].breakdowns: no source breaks {', '.join(lacking)} down by "
+                        f"'{d}'; dimensions all its metrics have: {', '.join(offered) or '(none)'}"
                     )
         if problems:
             raise ValueError("\n".join(problems))

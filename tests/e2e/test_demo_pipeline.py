@@ -223,6 +223,48 @@ def test_the_running_month_is_judged_on_pace_and_compared_with_last_year(demo_ru
     assert next(r for r in latest if r["kpi_id"] == "leads_created")["has_value"] is True
 
 
+def test_engagement_rate_is_published_per_platform_and_contributions_add_up(demo_run):
+    """DESIGN §5a on the demo: members of a sum metric add up to its total; a ratio KPI per
+    member is the ratio of the member's totals; a dimension's contributions add up to the
+    KPI's change."""
+    workspace, _ = demo_run
+    with duckdb.connect(str(workspace / SERVING), read_only=True) as con:
+        unmatched = con.execute(
+            "select count(*) from (select metric_id, grain, period_start, sum(value) as members"
+            " from scorecard.metric_breakdowns where metric_id = 'social.engagements'"
+            " group by all) b join scorecard.metric_values t using (metric_id, grain, period_start)"
+            " where abs(b.members - t.value) > 1e-6 * greatest(1, abs(t.value))"
+        ).fetchone()[0]
+        compared = con.execute(
+            "select count(*) from scorecard.metric_breakdowns where metric_id = 'social.engagements'"
+        ).fetchone()[0]
+        members = rows(
+            con,
+            "select b.member, b.value, 100 * e.value / i.value as expected"
+            " from scorecard.kpi_breakdowns b"
+            " join scorecard.metric_breakdowns e on e.metric_id = 'social.engagements'"
+            "  and (e.dimension, e.member, e.grain, e.period_start)"
+            "   = (b.dimension, b.member, b.grain, b.period_start)"
+            " join scorecard.metric_breakdowns i on i.metric_id = 'social.impressions'"
+            "  and (i.dimension, i.member, i.grain, i.period_start)"
+            "   = (b.dimension, b.member, b.grain, b.period_start)"
+            " where b.kpi_id = 'engagement_rate' and b.grain = 'month'"
+            "  and b.period_start = date '2026-10-01'",
+        )
+        sums = con.execute(
+            "select v.grain, v.period_start, v.change, sum(b.contribution)"
+            " from scorecard.kpi_values v join scorecard.kpi_breakdowns b using (kpi_id, grain, period_start)"
+            " where v.kpi_id = 'engagement_rate' and v.change is not null group by all"
+        ).fetchall()
+    assert compared > 1000 and unmatched == 0
+    assert {m["member"] for m in members} == {"facebook", "instagram", "linkedin"}
+    for m in members:
+        assert m["value"] == pytest.approx(m["expected"]), m
+    assert len(sums) > 100
+    for grain, start, change, contributions in sums:
+        assert contributions == pytest.approx(change, abs=1e-9), (grain, start)
+
+
 def rows(con, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]

@@ -215,3 +215,28 @@ def test_phasing_is_set_for_the_scorecard_and_overridden_per_kpi(tmp_path):
     found = problems(tmp_path, MINIMAL.replace("target: 10}", "target: 10, phasing: weekly}"))
     assert "kpis[0] (training).phasing: 'weekly' is not allowed" in found[0]
     assert "'even' or 'last_year'" in found[0]
+
+
+def test_a_kpi_breakdown_needs_a_dimension_every_source_of_its_metrics_offers(tmp_path):
+    social = """
+    sources:
+      - {name: fb, type: facebook_page, page_id: "1", access_token: env:FB_TOKEN}
+      - {name: team, type: manual_metrics, path: inbox, metrics: {posts_planned: sum}}
+    objectives:
+      - {id: reach, perspective: customer, name: Reach}
+    kpis:
+      - {id: rate, name: Rate, objective: reach, type: ratio, numerator: social.engagements,
+         denominator: social.impressions, breakdowns: [platform]}
+    """
+    config = load_config(write(tmp_path, social))
+    tables = catalog_tables(config, run_id="t", run_date=AS_OF)
+    assert tables["kpi_breakdowns"].to_pylist() == [{"kpi_id": "rate", "dimension": "platform"}]
+    found = problems(
+        tmp_path,
+        social.replace("denominator: social.impressions", "denominator: manual.posts_planned"),
+    )
+    assert (
+        "kpis[0] (rate).breakdowns: no source breaks manual.posts_planned down by 'platform'"
+        in found[0]
+    )
+    assert "dimensions all its metrics have: (none)" in found[0]

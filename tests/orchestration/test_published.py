@@ -18,6 +18,8 @@ def test_the_marts_declare_every_star_table_once_with_a_row_order():
         "overall_scores",
         "metric_values",
         "latest",
+        "metric_breakdowns",
+        "kpi_breakdowns",
     ]
     assert {t.name for t in tables} | {"publish_log"} >= STAR_TABLES  # the ★ contract
     by_name = {t.name: t for t in tables}

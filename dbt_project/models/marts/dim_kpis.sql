@@ -21,6 +21,7 @@ select
     -- a money KPI is in the reporting currency; BI formats it without reading the YAML
     cast(case when kpis.unit = 'currency' then run_context.currency end as varchar) as currency,
     cast(kpis.decimals as integer) as decimals,
-    cast(kpis.phasing as varchar) as phasing
+    cast(kpis.phasing as varchar) as phasing,
+    cast(kpis.breakdowns as varchar[]) as breakdowns
 from {{ ref('stg_scorecard_config__kpis') }} as kpis
 cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context

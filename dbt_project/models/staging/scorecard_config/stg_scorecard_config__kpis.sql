@@ -16,6 +16,7 @@ select
     cast(weight as double) as weight,
     cast(decimals as integer) as decimals,
     cast(coalesce(phasing, 'even') as varchar) as phasing,
+    breakdowns,
     cast(owner as varchar) as owner,
     actions,
     cast(valid_low as double) as valid_low,
