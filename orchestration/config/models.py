@@ -213,6 +213,11 @@ class KPI(_Model):
         description="Dimensions the KPI is also published by (scorecard.kpi_breakdowns), each "
         "offered by the sources of all its metrics: platform, channel, campaign, ...",
     )
+    filter: dict[Dimension, str] | None = Field(
+        default=None,
+        description="Measure one member of a dimension only, e.g. {platform: instagram}: the "
+        "KPI is computed on that member's metrics (DESIGN §5a).",
+    )
     owner: str | None = None
     actions: list[str] = Field(default_factory=list)
     decimals: int | None = Field(
@@ -378,14 +383,25 @@ class ScorecardConfig(_Model):
                         f"kpis[{i}].{key}: unknown metric '{m}'; the configured sources provide "
                         f"{', '.join(sorted(metrics)) or 'no metrics'}"
                     )
-            for d in k.breakdowns:
+            if k.filter is not None and len(k.filter) != 1:
+                problems.append(
+                    f"kpis[{i}].filter: name one dimension and its member, like "
+                    f"{{platform: instagram}} (got {len(k.filter)})"
+                )
+            if k.filter and k.breakdowns:
+                problems.append(
+                    f"kpis[{i}].filter: a filtered KPI measures one member; it cannot also "
+                    "list breakdowns"
+                )
+            for d in [*k.breakdowns, *(k.filter or {})]:
                 lacking = [m for m in k.metric_ids() if d not in dimensions.get(m, ())]
                 if lacking:
                     offered = sorted(
                         set.intersection(*(set(dimensions.get(m, ())) for m in k.metric_ids()))
                     )
+                    key = "breakdowns" if d in k.breakdowns else "filter"
                     problems.append(
-                        f"kpis[{i}].breakdowns: no source breaks {', '.join(lacking)} down by "
+                        f"kpis[{i}].{key}: no source breaks {', '.join(lacking)} down by "
                         f"'{d}'; dimensions all its metrics have: {', '.join(offered) or '(none)'}"
                     )
         if problems:

@@ -373,6 +373,19 @@ def test_the_social_media_scorecard_example_runs(social_run):
             "select value from scorecard.kpi_values where kpi_id = 'instagram_engagement_rate'"
             " and grain = 'month' and period_start = date '2026-10-01'"
         ).fetchall()[0][0]
+        # the filtered KPI ({platform: instagram}) equals Instagram's own copies of the metrics
+        copies = con.execute(
+            "select 100 * e.value / i.value from scorecard.metric_values e"
+            " join scorecard.metric_values i using (grain, period_start)"
+            " where e.metric_id = 'social.instagram.engagements'"
+            " and i.metric_id = 'social.instagram.impressions'"
+            " and grain = 'month' and period_start = date '2026-10-01'"
+        ).fetchall()[0][0]
+        filters = con.execute(
+            "select kpi_id, filter from scorecard.kpis where filter is not null"
+        ).fetchall()
     assert [p for p, _ in perspectives] == ["customer", "financial", "organisation", "social_media"]
     assert all(score is not None for _, score in perspectives)
-    assert 3 < platform < 6  # Instagram alone, from its per-platform metrics
+    assert 3 < platform < 6  # Instagram alone
+    assert platform == pytest.approx(copies, rel=1e-12)
+    assert filters == [("instagram_engagement_rate", {"platform": "instagram"})]

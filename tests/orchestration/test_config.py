@@ -240,3 +240,26 @@ def test_a_kpi_breakdown_needs_a_dimension_every_source_of_its_metrics_offers(tm
         in found[0]
     )
     assert "dimensions all its metrics have: (none)" in found[0]
+
+
+def test_a_filter_names_one_member_of_a_dimension_its_metrics_have(tmp_path):
+    text = """
+    sources:
+      - {name: fb, type: facebook_page, page_id: "1", access_token: env:FB_TOKEN}
+      - {name: team, type: manual_metrics, path: inbox, metrics: {posts_planned: sum}}
+    objectives:
+      - {id: reach, perspective: customer, name: Reach}
+    kpis:
+      - {id: rate, name: Rate, objective: reach, type: ratio, numerator: social.engagements,
+         denominator: social.impressions, filter: {platform: facebook}}
+    """
+    config = load_config(write(tmp_path, text))
+    kpi = catalog_tables(config, run_id="t", run_date=AS_OF)["kpis"].to_pylist()[0]
+    assert (kpi["filter_dimension"], kpi["filter_member"]) == ("platform", "facebook")
+    two = problems(tmp_path, text.replace("{platform: facebook}", "{platform: a, channel: b}"))
+    assert "kpis[0] (rate).filter: name one dimension and its member" in two[0]
+    lacking = problems(tmp_path, text.replace("social.impressions", "manual.posts_planned"))
+    assert (
+        "kpis[0] (rate).filter: no source breaks manual.posts_planned down by 'platform'"
+        in (lacking[0])
+    )

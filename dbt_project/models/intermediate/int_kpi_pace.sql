@@ -28,13 +28,25 @@ periods as (
     select * from {{ ref('int_periods') }}
 ),
 
+-- each metric's days: totals, and per member for KPIs with `filter:` (scope)
 daily as (
     select
+        '' as scope_dimension,
+        '' as scope_member,
         metric_id,
         metric_date,
         {{ exact_sum('value') }} as value
     from {{ ref('int_metrics__daily') }}
     group by metric_id, metric_date
+    union all
+    select
+        dimension as scope_dimension,
+        member as scope_member,
+        metric_id,
+        metric_date,
+        {{ exact_sum('value') }} as value
+    from {{ ref('int_metrics__daily_breakdowns') }}
+    group by dimension, member, metric_id, metric_date
 ),
 
 running as (
@@ -43,6 +55,8 @@ running as (
         kpis.kpi_type,
         kpis.metric_id,
         kpis.phasing,
+        coalesce(kpis.filter_dimension, '') as scope_dimension,
+        coalesce(kpis.filter_member, '') as scope_member,
         coalesce(
             kpis.kpi_type in ('metric', 'growth', 'change')
             and registry.additivity in ('sum', 'sourced'),
@@ -81,6 +95,8 @@ last_days as (
     inner join daily
         on
             kpi_metrics.metric_id = daily.metric_id
+            and running.scope_dimension = daily.scope_dimension
+            and running.scope_member = daily.scope_member
             and daily.metric_date between running.period_start and running.period_end
     group by running.kpi_id, running.grain, running.period_start
 ),
@@ -119,6 +135,8 @@ last_year as (
     inner join daily
         on
             elapsed.metric_id = daily.metric_id
+            and elapsed.scope_dimension = daily.scope_dimension
+            and elapsed.scope_member = daily.scope_member
             and daily.metric_date between elapsed.year_ago_start and elapsed.year_ago_end
     where elapsed.phasing = 'last_year' and elapsed.is_paced
     group by elapsed.kpi_id, elapsed.grain, elapsed.period_start

@@ -21,8 +21,25 @@ periods as (
     select * from {{ ref('int_periods') }}
 ),
 
+-- a KPI reads totals, or with `filter: {dimension: member}` that member's values (scope)
 metric_values as (
-    select * from {{ ref('int_metric_values') }}
+    select
+        '' as scope_dimension,
+        '' as scope_member,
+        metric_id,
+        grain,
+        period_start,
+        value
+    from {{ ref('int_metric_values') }}
+    union all
+    select
+        dimension as scope_dimension,
+        member as scope_member,
+        metric_id,
+        grain,
+        period_start,
+        value
+    from {{ ref('int_metric_breakdowns') }}
 ),
 
 pace as (
@@ -38,6 +55,8 @@ kpi_periods as (
         kpis.denominator_metric_id,
         kpis.scale,
         kpis.value_offset,
+        coalesce(kpis.filter_dimension, '') as scope_dimension,
+        coalesce(kpis.filter_member, '') as scope_member,
         periods.grain,
         periods.period_start,
         periods.period_end,
@@ -69,22 +88,30 @@ inputs as (
             and kpi_periods.period_start = pace.period_start
     left join metric_values as metric
         on
-            kpi_periods.metric_id = metric.metric_id
+            kpi_periods.scope_dimension = metric.scope_dimension
+            and kpi_periods.scope_member = metric.scope_member
+            and kpi_periods.metric_id = metric.metric_id
             and kpi_periods.grain = metric.grain
             and kpi_periods.period_start = metric.period_start
     left join metric_values as previous_metric
         on
-            kpi_periods.metric_id = previous_metric.metric_id
+            kpi_periods.scope_dimension = previous_metric.scope_dimension
+            and kpi_periods.scope_member = previous_metric.scope_member
+            and kpi_periods.metric_id = previous_metric.metric_id
             and kpi_periods.grain = previous_metric.grain
             and kpi_periods.previous_period_start = previous_metric.period_start
     left join metric_values as numerator
         on
-            kpi_periods.numerator_metric_id = numerator.metric_id
+            kpi_periods.scope_dimension = numerator.scope_dimension
+            and kpi_periods.scope_member = numerator.scope_member
+            and kpi_periods.numerator_metric_id = numerator.metric_id
             and kpi_periods.grain = numerator.grain
             and kpi_periods.period_start = numerator.period_start
     left join metric_values as denominator
         on
-            kpi_periods.denominator_metric_id = denominator.metric_id
+            kpi_periods.scope_dimension = denominator.scope_dimension
+            and kpi_periods.scope_member = denominator.scope_member
+            and kpi_periods.denominator_metric_id = denominator.metric_id
             and kpi_periods.grain = denominator.grain
             and kpi_periods.period_start = denominator.period_start
 ),

@@ -22,6 +22,13 @@ select
     cast(case when kpis.unit = 'currency' then run_context.currency end as varchar) as currency,
     cast(kpis.decimals as integer) as decimals,
     cast(kpis.phasing as varchar) as phasing,
-    cast(kpis.breakdowns as varchar[]) as breakdowns
+    cast(kpis.breakdowns as varchar[]) as breakdowns,
+    -- {dimension: member} of a filtered KPI (DESIGN §5a); null for a KPI over every member
+    cast(
+        case
+            when kpis.filter_dimension is not null
+                then map([kpis.filter_dimension], [kpis.filter_member])
+        end as map(varchar, varchar)  -- noqa: LT01
+    ) as filter
 from {{ ref('stg_scorecard_config__kpis') }} as kpis
 cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context

@@ -17,6 +17,8 @@ select
     cast(decimals as integer) as decimals,
     cast(coalesce(phasing, 'even') as varchar) as phasing,
     breakdowns,
+    cast(filter_dimension as varchar) as filter_dimension,
+    cast(filter_member as varchar) as filter_member,
     cast(owner as varchar) as owner,
     actions,
     cast(valid_low as double) as valid_low,
