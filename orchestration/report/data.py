@@ -3,7 +3,8 @@
 The page gets everything as one JSON document: the catalog (perspectives in the framework's
 order, objectives, KPIs), every period of the month, quarter and year grains, and per KPI,
 objective and perspective a column of values aligned with those periods. Columns keep the
-document small (100 KPIs x 5 years is well under a megabyte).
+document small (100 KPIs x 5 years is well under a megabyte). KPIs published by dimension
+(`kpis.breakdowns`) add, per dimension member, columns of the same shape (`kpi_breakdowns`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ ROLLUP_FIELDS = {
     "projected_score": "projected_score",
     "projected_status": "projected_status",
 }
+BREAKDOWN_FIELDS = {
+    "value": "value",
+    "previous": "previous_value",
+    "change_pct": "change_pct",
+    "contribution": "contribution",
+}
 
 
 class NothingPublished(RuntimeError):
@@ -84,6 +91,8 @@ def report_data(config, serving: Path | None = None) -> dict:
         if not log:
             raise NothingPublished(f"{serving} holds no publish yet")
         periods = _periods(con)
+        # a serving file published before breakdowns existed (or built by hand) has neither
+        breakdowns = _has_breakdowns(con)
         index = {
             (g, p["start"]): i for g, info in periods.items() for i, p in enumerate(info["periods"])
         }
@@ -97,7 +106,7 @@ def report_data(config, serving: Path | None = None) -> dict:
                 "select objective_id as id, perspective, name, description, drives"
                 " from scorecard.objectives order by perspective_position, position",
             ),
-            "kpis": _kpis(con),
+            "kpis": _kpis(con, breakdowns),
             "grains": periods,
             "kpi_values": _columns(con, "kpi_values", "kpi_id", KPI_FIELDS, periods, index),
             "objective_scores": _columns(
@@ -106,6 +115,7 @@ def report_data(config, serving: Path | None = None) -> dict:
             "perspective_scores": _columns(
                 con, "perspective_scores", "perspective", ROLLUP_FIELDS, periods, index
             ),
+            "kpi_breakdowns": _breakdowns(con, periods, index) if breakdowns else {},
             "overall": {
                 grain: series["overall"]
                 for grain, series in _columns(
@@ -140,16 +150,27 @@ def _meta(config, log: dict) -> dict:
     }
 
 
-def _kpis(con) -> list[dict]:
+def _has_breakdowns(con) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'scorecard'"
+        " and ((table_name = 'kpis' and column_name = 'breakdowns')"
+        " or (table_name = 'kpi_breakdowns' and column_name = 'contribution'))"
+    ).fetchone()[0]
+    return found == 2
+
+
+def _kpis(con, breakdowns: bool) -> list[dict]:
     # decimals and currency as published, so the page shows what BI sees
     kpis = _rows(
         con,
         "select kpi_id as id, name, description, objective_id as objective, perspective, type,"
-        " unit, direction, owner, actions, decimals, currency from scorecard.kpis"
+        " unit, direction, owner, actions, decimals, currency,"
+        f" {'breakdowns' if breakdowns else 'null'} as breakdowns from scorecard.kpis"
         " order by position",
     )
     for kpi in kpis:
         kpi["actions"] = kpi["actions"] or []
+        kpi["breakdowns"] = kpi["breakdowns"] or []
     return kpis
 
 
@@ -192,6 +213,31 @@ def _columns(con, table: str, key: str, fields: dict, periods: dict, index: dict
         for name, value in zip(fields, values, strict=True):
             if not (complete and name in PACE_FIELDS):
                 series[name][i] = _json_value(value)
+    return out
+
+
+def _breakdowns(con, periods: dict, index: dict) -> dict:
+    """{grain: {kpi_id: {dimension: {member: {field: [value per period]}}}}}, only for the KPIs
+    published by a dimension; a member without a row in a period has nulls there."""
+    selected = ", ".join(f"{column}" for column in BREAKDOWN_FIELDS.values())
+    rows = con.execute(
+        f"select kpi_id, grain, period_start, dimension, member, {selected}"
+        " from scorecard.kpi_breakdowns where list_contains(?, grain)"
+        " order by kpi_id, dimension, member",
+        [list(periods)],
+    ).fetchall()
+    out: dict = {grain: {} for grain in periods}
+    for kpi_id, grain, start, dimension, member, *values in rows:
+        i = index.get((grain, start.isoformat()))
+        if i is None:  # a period the KPI values do not have: the page cannot select it
+            continue
+        members = out[grain].setdefault(kpi_id, {}).setdefault(dimension, {})
+        series = members.get(member)
+        if series is None:
+            length = len(periods[grain]["periods"])
+            series = members[member] = {name: [None] * length for name in BREAKDOWN_FIELDS}
+        for name, value in zip(BREAKDOWN_FIELDS, values, strict=True):
+            series[name][i] = _json_value(value)
     return out
 
 

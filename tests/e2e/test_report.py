@@ -3,6 +3,7 @@ exactly what was published, for every perspective, objective and KPI, at every g
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.report.render import _script_json
 from tests.browser import browser, open_file
 from tests.conftest import AS_OF, run_cli
 
@@ -595,4 +597,280 @@ def test_trend_arrows_and_last_years_value(chromium, demo_report):
         assert yoy.locator(".yoy-change").inner_text() == difference, r["kpi_id"]
     assert {"improving", "worsening"} <= trends
     assert with_yoy >= 10
+    assert log.console_errors == []
+
+
+# ── drill-down: a KPI by dimension member (kpis.breakdowns, scorecard.kpi_breakdowns) ─────
+DRILL_KPI = "engagement_rate"  # the demo's percent KPI published by platform
+
+
+def part_dk(unit: str, decimals, value) -> str:
+    """formatPart of scorecard.js for a percent KPI: points, one decimal more than the KPI."""
+    assert unit == "percent", "the demo's drill-down KPI is a percent KPI"
+    if value is None:
+        return "–"
+    d = (1 if decimals is None else decimals) + 1
+    return f"{number_dk(value, d, d, sign=True)}{NBSP}pp"
+
+
+def published_members(serving: Path, kpi_id: str, grain: str, start: date) -> list[dict]:
+    """The published members of a period in the page's documented order: |contribution|
+    descending, ties by name, members without a contribution last."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        cursor = con.execute(
+            "select b.member, b.value, b.previous_value, b.change_pct, b.contribution"
+            " from scorecard.kpi_breakdowns b"
+            " where b.kpi_id = ? and b.grain = ? and b.period_start = ?",
+            [kpi_id, grain, start],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    rows = [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+        for r in rows
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r["contribution"] is None,
+            -abs(r["contribution"] or 0),
+            r["member"],
+        ),
+    )
+
+
+def kpi_of(serving: Path, kpi_id: str) -> dict:
+    row = query(
+        serving,
+        "select name, unit, decimals, breakdowns from scorecard.kpis where kpi_id = ?",
+        [kpi_id],
+    )[0]
+    return dict(zip(("name", "unit", "decimals", "breakdowns"), row, strict=True))
+
+
+def check_drill_down(page, serving: Path, grain: str, start: date) -> list[dict]:
+    kpi = kpi_of(serving, DRILL_KPI)
+    show_period(page, grain, start)
+    button = page.locator(f"tr[data-kpi-id='{DRILL_KPI}'] button.drill")
+    panel = page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}']")
+    if button.get_attribute("aria-expanded") == "false":
+        assert not panel.is_visible()
+        button.click()
+    assert button.get_attribute("aria-expanded") == "true"
+    assert panel.is_visible()
+    assert button.get_attribute("aria-controls") == panel.get_attribute("id")
+    table = panel.locator("table.drill-table")
+    headers = table.locator("thead th[scope=col]").all_inner_texts()
+    assert [t.lower() for t in headers] == [
+        "platform",
+        "value",
+        "change",
+        "contribution to change",
+    ]
+    members = published_members(serving, DRILL_KPI, grain, start)
+    assert members, (grain, start)
+    shown = table.locator("tbody tr").evaluate_all(
+        "rows => rows.map(r => [...r.children].map(c => c.textContent))"
+    )
+    expected_rows = members[:5]
+    assert [r[0] for r in shown[:5]] == [m["member"] for m in expected_rows]
+    for row, m in zip(shown, expected_rows, strict=False):
+        value = "–" if m["value"] is None else value_dk(kpi["unit"], kpi["decimals"], m["value"])
+        if kpi["unit"] == "percent":
+            change = (
+                "–"
+                if m["value"] is None or m["previous_value"] is None
+                else part_dk("percent", kpi["decimals"], m["value"] - m["previous_value"])
+            )
+        else:
+            change = "–" if m["change_pct"] is None else ratio_dk(m["change_pct"])
+        contribution = part_dk(kpi["unit"], kpi["decimals"], m["contribution"])
+        assert row == [m["member"], value, change, contribution], (grain, start, row)
+    if len(members) > 5:
+        rest = sum(m["contribution"] or 0 for m in members[5:])
+        assert shown[5][0] == f"Other ({len(members) - 5})"
+        assert shown[5][3] == part_dk(kpi["unit"], kpi["decimals"], rest)
+    else:
+        assert len(shown) == len(members)
+    # the listed contributions are the published ones, and they add up to the KPI's change
+    contributions = [
+        float(c)
+        for c in table.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.contribution)"
+        )
+    ]
+    kpi_change = query(
+        serving,
+        "select change from scorecard.kpi_values where kpi_id = ? and grain = ?"
+        " and period_start = ?",
+        [DRILL_KPI, grain, start],
+    )[0][0]
+    if kpi_change is not None and not math.isnan(kpi_change):
+        assert sum(contributions) == pytest.approx(kpi_change, abs=1e-9)
+    return members
+
+
+def test_the_drill_down_lists_the_published_members_of_the_period(chromium, demo_report):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    kpi = kpi_of(serving, DRILL_KPI)
+    assert kpi["breakdowns"] == ["platform"]
+    button = page.locator(f"tr[data-kpi-id='{DRILL_KPI}'] button.drill")
+    assert button.evaluate("b => b.tagName") == "BUTTON"
+    assert button.inner_text().startswith("By platform")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}']").is_visible()
+    orders = set()
+    for grain in ("month", "quarter", "year"):
+        members = check_drill_down(page, serving, grain, latest_complete(serving, grain))
+        assert {m["member"] for m in members} == {"facebook", "instagram", "linkedin"}
+        orders.add(tuple(m["member"] for m in members))
+    # an earlier month and the running one: the open panel follows the period
+    check_drill_down(page, serving, "month", date(2026, 9, 1))
+    check_drill_down(page, serving, "month", running_month(serving))
+    assert len(orders) > 1, "the order follows the contributions, not the names"
+    # and closes again
+    button.click()
+    assert button.get_attribute("aria-expanded") == "false"
+    assert not page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}']").is_visible()
+    # KPIs without breakdowns have no drill-down
+    with_breakdowns = {
+        k for (k,) in query(serving, "select kpi_id from scorecard.kpis where len(breakdowns) > 0")
+    }
+    assert with_breakdowns == {DRILL_KPI}
+    drills = page.eval_on_selector_all("button.drill", "nodes => nodes.map(n => n.dataset.drill)")
+    assert drills == [DRILL_KPI]
+    assert page.locator("tr.kpi").count() == 18
+    assert log.console_errors == []
+
+
+def test_printing_shows_the_drill_downs(chromium, demo_report):
+    report, _ = demo_report
+    page, log = open_file(chromium, report)
+    panel = page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}']")
+    assert not panel.is_visible()
+    page.emulate_media(media="print")
+    assert panel.is_visible()
+    assert panel.locator("tbody tr").count() == 3
+    assert not page.locator("button.drill").first.is_visible()
+    assert log.console_errors == []
+
+
+def explain_expected(serving: Path, grain: str, start: date, status: str) -> str | None:
+    """The sentence the page must show for the drill KPI in a period with `status`."""
+    kpi = kpi_of(serving, DRILL_KPI)
+    change = query(
+        serving,
+        "select change from scorecard.kpi_values where kpi_id = ? and grain = ?"
+        " and period_start = ?",
+        [DRILL_KPI, grain, start],
+    )[0][0]
+    if status not in ("red", "amber") or change is None or math.isnan(change) or change >= 0:
+        return None
+    negative = [
+        m
+        for m in published_members(serving, DRILL_KPI, grain, start)
+        if m["contribution"] is not None and m["contribution"] < 0
+    ]
+    if not negative:
+        return None
+    worst = min(negative, key=lambda m: m["contribution"])
+    size = part_dk(kpi["unit"], kpi["decimals"], -change).lstrip("+")
+    contribution = part_dk(kpi["unit"], kpi["decimals"], worst["contribution"])
+    return f"{kpi['name']} fell {size}; {worst['member']} explains {contribution}."
+
+
+def test_the_sentence_names_the_largest_negative_contributor_of_a_red_or_amber_kpi(
+    chromium, demo_report, tmp_path
+):
+    report, serving = demo_report
+    page, log = open_file(chromium, report)
+    # as published: every month, quarter and year of the demo
+    periods = query(
+        serving,
+        "select grain, period_start, status from scorecard.kpi_values where kpi_id = ?"
+        " and grain in ('month', 'quarter', 'year') order by grain, period_start",
+        [DRILL_KPI],
+    )
+    assert len(periods) > 40
+    for grain, start, status in periods:
+        show_period(page, grain, start)
+        sentence = page.locator(f"tr.explain-row[data-explain-for='{DRILL_KPI}']")
+        expected = explain_expected(serving, grain, start, status)
+        if expected is None:
+            assert sentence.count() == 0, (grain, start)
+        else:
+            assert sentence.inner_text() == expected, (grain, start)
+    # the demo's engagement rate is never red or amber in those periods, so the sentence's
+    # presence is proven on a copy of the page whose KPI is marked red: in a month where it
+    # fell (the sentence) and in one where it rose (none)
+    changes = query(
+        serving,
+        "select period_start, change from scorecard.kpi_values where kpi_id = ?"
+        " and grain = 'month' and is_complete and change is not null order by period_start",
+        [DRILL_KPI],
+    )
+    fell = next(s for s, c in reversed(changes) if c < 0)
+    rose = next(s for s, c in reversed(changes) if c > 0)
+
+    def mark(data):
+        starts = [p["start"] for p in data["grains"]["month"]["periods"]]
+        statuses = data["kpi_values"]["month"][DRILL_KPI]["status"]
+        for start, status in ((fell, "red"), (rose, "amber")):
+            statuses[starts.index(start.isoformat())] = status
+
+    doctored = doctored_page(report, tmp_path, mark)
+    page, log2 = open_file(chromium, doctored)
+    show_period(page, "month", fell)
+    expected = explain_expected(serving, "month", fell, "red")
+    assert expected is not None and "fell" in expected
+    sentence = page.locator(f"tr.explain-row[data-explain-for='{DRILL_KPI}']")
+    assert sentence.inner_text() == expected
+    show_period(page, "month", rose)
+    assert page.locator(f"tr[data-kpi-id='{DRILL_KPI}']").get_attribute("data-status") == "amber"
+    assert sentence.count() == 0
+    assert log.console_errors == [] and log2.console_errors == []
+
+
+def doctored_page(report: Path, tmp_path: Path, change) -> Path:
+    """A copy of the page whose embedded data `change(data)` edited."""
+    html = report.read_text(encoding="utf-8")
+    match = re.search(r'<script type="application/json" id="scorecard-data">(.*?)</script>', html)
+    data = json.loads(match.group(1))
+    change(data)
+    page = tmp_path / "doctored.html"
+    page.write_text(html[: match.start(1)] + _script_json(data) + html[match.end(1) :])
+    return page
+
+
+def test_more_than_five_members_list_the_top_five_and_sum_the_rest(chromium, demo_report, tmp_path):
+    report, serving = demo_report
+    month = latest_complete(serving, "month")
+    extra = {"tiktok": -0.3, "x": 0.002, "youtube": 0.25, "threads": -0.001, "pinterest": 0.01}
+
+    def add_members(data):
+        i = [p["start"] for p in data["grains"]["month"]["periods"]].index(month.isoformat())
+        members = data["kpi_breakdowns"]["month"][DRILL_KPI]["platform"]
+        length = len(data["grains"]["month"]["periods"])
+        for member, contribution in extra.items():
+            series = {f: [None] * length for f in ("value", "previous", "change_pct")}
+            series["contribution"] = [None] * length
+            series["value"][i], series["previous"][i] = 2.0, 2.0 - contribution
+            series["contribution"][i] = contribution
+            members[member] = series
+
+    page, log = open_file(chromium, doctored_page(report, tmp_path, add_members))
+    show_period(page, "month", month)
+    page.click(f"tr[data-kpi-id='{DRILL_KPI}'] button.drill")
+    published = {
+        m["member"]: m["contribution"]
+        for m in published_members(serving, DRILL_KPI, "month", month)
+    }
+    everyone = sorted({**published, **extra}.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+    rows = page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}'] tbody tr")
+    names = rows.evaluate_all("rows => rows.map(r => r.querySelector('th').textContent)")
+    assert names == [m for m, _ in everyone[:5]] + [f"Other ({len(everyone) - 5})"]
+    rest = sum(c for _, c in everyone[5:])
+    other = rows.nth(5).locator("td").all_inner_texts()
+    assert other == ["–", "–", part_dk("percent", None, rest)]
     assert log.console_errors == []

@@ -408,6 +408,114 @@
     );
   }
 
+  // ── drill-down: a KPI published by dimension (kpis.breakdowns), per member ──
+  // Members are sorted by the size of their contribution (|contribution| descending, ties by
+  // name, members without one last); the first DRILL_TOP are listed, the rest summed in "Other".
+  const DRILL_TOP = 5;
+  const open = new Set(); // "kpi|dimension" of the open panels, kept across period switches
+  function humanise(name) {
+    const words = String(name).replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+  // a contribution (and a member's change for a percent KPI) is a part of the KPI's change: in
+  // its unit (pp for a percent KPI, else the value's unit), with one more decimal than the KPI
+  // shows, so small parts of a small change do not all read 0
+  function formatPart(kpi, value) {
+    if (value === null || value === undefined) return "–";
+    if (kpi.unit === "percent") {
+      const d = (kpi.decimals ?? 1) + 1;
+      const text = numberFormat({ minimumFractionDigits: d, maximumFractionDigits: d, signDisplay: "exceptZero" }).format(value);
+      return `${text}\u00a0pp`;
+    }
+    return numberFormat({ ...unitOptions(kpi), signDisplay: "exceptZero" }).format(value);
+  }
+  function membersOf(kpi, dimension, grain, i) {
+    const members = ((data.kpi_breakdowns[grain] || {})[kpi.id] || {})[dimension] || {};
+    const rows = [];
+    for (const [member, series] of Object.entries(members)) {
+      const value = series.value[i], previous = series.previous[i], contribution = series.contribution[i];
+      if (value === null && previous === null && contribution === null) continue;
+      rows.push({ member, value, previous, change_pct: series.change_pct[i], contribution });
+    }
+    rows.sort((a, b) => {
+      if (a.contribution === null || b.contribution === null) {
+        if (a.contribution !== b.contribution) return a.contribution === null ? 1 : -1;
+      } else if (Math.abs(b.contribution) !== Math.abs(a.contribution)) {
+        return Math.abs(b.contribution) - Math.abs(a.contribution);
+      }
+      return a.member < b.member ? -1 : a.member > b.member ? 1 : 0;
+    });
+    return rows;
+  }
+  function memberChange(kpi, m) {
+    if (kpi.unit === "percent") {
+      return m.value === null || m.previous === null ? "–" : formatPart(kpi, m.value - m.previous);
+    }
+    return formatRatio(m.change_pct, true);
+  }
+  function drillButton(kpi, dimension) {
+    const key = `${kpi.id}|${dimension}`;
+    const id = `drill-${kpi.id}-${dimension}`;
+    const button = h("button", { type: "button", class: "drill", "aria-expanded": open.has(key) ? "true" : "false",
+      "aria-controls": id, "data-drill": kpi.id, "data-dimension": dimension }, `By ${humanise(dimension).toLowerCase()}`);
+    button.addEventListener("click", () => {
+      const expanded = button.getAttribute("aria-expanded") !== "true";
+      if (expanded) open.add(key); else open.delete(key);
+      button.setAttribute("aria-expanded", expanded ? "true" : "false");
+      const panel = document.getElementById(id);
+      panel.hidden = !expanded;
+      panel.classList.toggle("open", expanded);
+    });
+    return button;
+  }
+  function drillRow(kpi, dimension, state, columns) {
+    const key = `${kpi.id}|${dimension}`;
+    const rows = membersOf(kpi, dimension, state.grain, state.index);
+    const period = periodLabel(state.grain, data.grains[state.grain].periods[state.index]);
+    const label = humanise(dimension);
+    let body;
+    if (!rows.length) {
+      body = h("p", { class: "muted" }, `No ${label.toLowerCase()} figures for ${period}.`);
+    } else {
+      const shown = rows.slice(0, DRILL_TOP);
+      const rest = rows.slice(DRILL_TOP);
+      const tr = (attrs, name, value, change, contribution) =>
+        h("tr", attrs, h("th", { scope: "row" }, name), h("td", { class: "num member-value" }, value),
+          h("td", { class: "num member-change" }, change), h("td", { class: "num member-contribution" }, contribution));
+      const lines = shown.map((m) => tr({ "data-member": m.member, "data-contribution": m.contribution ?? "" },
+        m.member, formatValue(kpi, m.value), memberChange(kpi, m), formatPart(kpi, m.contribution)));
+      if (rest.length) {
+        const sum = rest.reduce((total, m) => total + (m.contribution ?? 0), 0);
+        lines.push(tr({ class: "other", "data-member": "", "data-contribution": sum },
+          `Other (${rest.length})`, "–", "–", formatPart(kpi, sum)));
+      }
+      body = h("table", { class: "drill-table" },
+        h("caption", {}, `${kpi.name} by ${label.toLowerCase()}, ${period}`),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, label), h("th", { scope: "col", class: "num" }, "Value"),
+          h("th", { scope: "col", class: "num" }, "Change"), h("th", { scope: "col", class: "num" }, "Contribution to change"))),
+        h("tbody", {}, lines));
+    }
+    const expanded = open.has(key);
+    return h("tr", { id: `drill-${kpi.id}-${dimension}`, class: expanded ? "drill-row open" : "drill-row",
+      hidden: !expanded, "data-drill-for": kpi.id, "data-dimension": dimension },
+      h("td", { colspan: columns }, body));
+  }
+  // for a red or amber KPI whose value fell: the member that explains most of the fall
+  function drillSentence(kpi, series, state, status) {
+    const i = state.index;
+    const delta = series.change[i];
+    if (!(status === "red" || status === "amber") || delta === null || !(delta < 0)) return null;
+    for (const dimension of kpi.breakdowns) {
+      const worst = membersOf(kpi, dimension, state.grain, i)
+        .filter((m) => m.contribution !== null && m.contribution < 0)
+        .sort((a, b) => a.contribution - b.contribution)[0];
+      if (!worst) continue;
+      const size = formatPart(kpi, -delta).replace(/^\+/, ""); // "fell 0.06 pp", no sign
+      return `${kpi.name} fell ${size}; ${worst.member} explains ${formatPart(kpi, worst.contribution)}.`;
+    }
+    return null;
+  }
+
   function kpiRows(kpi, state, columns) {
     const i = state.index;
     const series = data.kpi_values[state.grain][kpi.id];
@@ -419,7 +527,8 @@
       "tr",
       { class: `kpi status-${status}`, "data-kpi-id": kpi.id, "data-status": status },
       h("th", { scope: "row", class: "kpi-name" }, h("span", { title: kpi.description || null }, kpi.name),
-        kpi.description ? h("span", { class: "description" }, kpi.description) : null),
+        kpi.description ? h("span", { class: "description" }, kpi.description) : null,
+        kpi.breakdowns.length ? h("span", { class: "drills" }, kpi.breakdowns.map((d) => drillButton(kpi, d))) : null),
       h("td", { class: "value num", "data-value": value ?? "" }, formatValue(kpi, value),
         provisional && value !== null ? h("span", { class: "tag provisional", title: "Provisional: the period is recent and its numbers may still change" }, "provisional") : null),
       h("td", { class: "target num", "data-target": series.target[i] ?? "" }, formatTarget(kpi, series, i)),
@@ -432,6 +541,12 @@
     );
     const rows = [row];
     if (!period.complete) rows.push(paceRow(kpi, series, i, columns));
+    const sentence = kpi.breakdowns.length ? drillSentence(kpi, series, state, status) : null;
+    if (sentence) {
+      rows.push(h("tr", { class: `explain-row status-${status}`, "data-explain-for": kpi.id },
+        h("td", { colspan: columns }, sentence)));
+    }
+    for (const dimension of kpi.breakdowns) rows.push(drillRow(kpi, dimension, state, columns));
     // in a running period a KPI needs action when it is behind pace, not when its part-period
     // value falls short of the whole period's target (on the 3rd every sum KPI would)
     const flag = period.complete ? status : series.projected_status[i] || "no_data";
