@@ -119,31 +119,12 @@ inputs as (
 valued as (
     select
         *,
-        (
-            case kpi_type
-                when 'metric' then metric_value
-                when 'ratio'
-                    then case when denominator_value <> 0 then numerator_value / denominator_value end
-                when 'growth'
-                    then case
-                        when previous_metric_value <> 0 then metric_value / previous_metric_value - 1
-                    end
-                when 'change' then metric_value - previous_metric_value
-            end
-        ) * scale + value_offset as kpi_value,
+        {{ kpi_value('kpi_type', 'metric_value', 'previous_metric_value', 'numerator_value', 'denominator_value') }}
+            as kpi_value,
+        -- a rate is not projected: its projection is its value
         case
-            when phase_share is not null
-                then (
-                    case kpi_type
-                        when 'metric' then metric_value / phase_share
-                        when 'growth'
-                            then case
-                                when previous_metric_value <> 0
-                                    then metric_value / phase_share / previous_metric_value - 1
-                            end
-                        when 'change' then metric_value / phase_share - previous_metric_value
-                    end
-                ) * scale + value_offset
+            when phase_share is not null and kpi_type <> 'ratio'
+                then {{ kpi_value('kpi_type', '(metric_value / phase_share)', 'previous_metric_value', 'numerator_value', 'denominator_value') }}
         end as paced_value
     from inputs
 )
@@ -161,15 +142,9 @@ select
     coalesce(current_period.paced_value, current_period.kpi_value) as projected_value,
     previous_period.kpi_value as previous_value,
     current_period.kpi_value - previous_period.kpi_value as change,
-    case
-        when previous_period.kpi_value <> 0
-            then (current_period.kpi_value - previous_period.kpi_value) / abs(previous_period.kpi_value)
-    end as change_pct,
+    {{ relative_change('current_period.kpi_value', 'previous_period.kpi_value') }} as change_pct,
     year_ago.kpi_value as yoy_value,
-    case
-        when year_ago.kpi_value <> 0
-            then (current_period.kpi_value - year_ago.kpi_value) / abs(year_ago.kpi_value)
-    end as yoy_change_pct
+    {{ relative_change('current_period.kpi_value', 'year_ago.kpi_value') }} as yoy_change_pct
 from valued as current_period
 left join valued as previous_period
     on

@@ -3,20 +3,6 @@
 -- the connectors' `metrics_model`; connector packages add theirs the same way). A part is the
 -- account or source a value comes from: a stock over several parts is the sum of each part's
 -- own last value in a period (DESIGN §5), so a platform reporting late is never dropped.
-{% set models = var('scorecard_metric_models') %}
-{% for model in models %}
-    select
-        metric_id,
-        metric_date,
-        cast(part as varchar) as part,
-        value
-    from {{ ref(model) }}
-    {% if not loop.last %}union all{% endif %}
-{% else %}
-    select
-        cast(null as varchar) as metric_id,
-        cast(null as date) as metric_date,
-        cast(null as varchar) as part,
-        cast(null as double) as value
-    where false
-{% endfor %}
+{{ union_of_declared_models(var('scorecard_metric_models'), [
+    ('metric_id', 'varchar'), ('metric_date', 'date'), ('part', 'varchar'), ('value', 'double'),
+]) }}

@@ -119,14 +119,7 @@ inputs as (
 valued as (
     select
         *,
-        (
-            case kpi_type
-                when 'metric' then member_m1
-                when 'ratio' then case when member_d1 <> 0 then member_n1 / member_d1 end
-                when 'growth' then case when member_m0 <> 0 then member_m1 / member_m0 - 1 end
-                when 'change' then member_m1 - member_m0
-            end
-        ) * scale + value_offset as value,
+        {{ kpi_value('kpi_type', 'member_m1', 'member_m0', 'member_n1', 'member_d1') }} as value,
         case
             -- the KPI has a change only when both periods have a total
             when kpi_type = 'metric' and additivity = 'sum' and total_m1 is not null and total_m0 is not null
@@ -149,12 +142,7 @@ select
     cast(current_period.member as varchar) as member,
     cast(current_period.value as double) as value,
     cast(previous_period.value as double) as previous_value,
-    cast(
-        case
-            when previous_period.value <> 0
-                then (current_period.value - previous_period.value) / abs(previous_period.value)
-        end as double
-    ) as change_pct,
+    cast({{ relative_change('current_period.value', 'previous_period.value') }} as double) as change_pct,
     cast(current_period.contribution as double) as contribution
 from valued as current_period
 left join valued as previous_period

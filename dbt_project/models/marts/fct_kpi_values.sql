@@ -87,22 +87,9 @@ attained as (
         {{ kpi_attainment('value') }} as attainment,
         {{ kpi_meets_target('projected_value') }} as projected_meets_target,
         {{ kpi_attainment('projected_value') }} as projected_attainment,
-        case
-            when direction = 'in_range'
-                then case
-                    when value < target_low then target_low - value
-                    when value > target_high then value - target_high
-                    else 0
-                end
-        end as distance,
-        case
-            when direction = 'in_range'
-                then case
-                    when previous_value < target_low then target_low - previous_value
-                    when previous_value > target_high then previous_value - target_high
-                    else 0
-                end
-        end as previous_distance
+        case when direction = 'in_range' then {{ range_distance('value') }} end as distance,
+        case when direction = 'in_range' then {{ range_distance('previous_value') }} end
+            as previous_distance
     from paced
 ),
 
