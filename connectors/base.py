@@ -53,6 +53,7 @@ def time_zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(time_zone)]
 ConfigPath = Annotated[Path, BeforeValidator(lambda v, info: resolve_path(v, info.context))]
 SourceName = identifier_type("source name")
+DimensionName = identifier_type("dimension")
 
 
 class SourceConfig(BaseModel):
@@ -80,6 +81,12 @@ class SourceConfig(BaseModel):
         default=None,
         description="Vendor-neutral metric name -> source metric names summed into it; "
         "overrides the connector's defaults (platforms rename and retire metrics).",
+    )
+    breakdowns: list[DimensionName] | None = Field(
+        default=None,
+        description="Dimensions this source extracts its metrics by (DESIGN §5a: channel, "
+        "campaign, platform, ...), from those its type offers; default: the type's defaults. "
+        "[] extracts totals only.",
     )
 
 
@@ -263,6 +270,9 @@ class Connector:
     # int_metric_breakdowns rolls up every declared one (dbt var scorecard_breakdown_models)
     breakdown_dimensions: ClassVar[tuple[str, ...]] = ()
     breakdowns_model: ClassVar[str | None] = None
+    # the dimensions a source of this type extracts when its config does not say (None: all
+    # offered); a type whose dimensions cost API quota (GA4) defaults to none
+    default_breakdowns: ClassVar[tuple[str, ...] | None] = None
     # a connector package's own dbt package (its staging and metrics models), which the
     # project picks up when the package is installed (None: models inside dbt_project/)
     dbt_package: ClassVar[Path | None] = None
@@ -321,12 +331,26 @@ class Connector:
             out += [MetricDef(f"social.{self.config.name}.{n}") for n in self.metric_map()]
         return out
 
+    def offered_dimensions(self) -> tuple[str, ...]:
+        """The dimensions this source can break its metrics down by (a type whose dimensions
+        come from its config, like rest_api, overrides this)."""
+        return self.breakdown_dimensions
+
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions this source extracts: its config's `breakdowns`, else the type's
+        defaults (validate-config rejects a dimension the type does not offer)."""
+        if self.config.breakdowns is not None:
+            return tuple(self.config.breakdowns)
+        if self.default_breakdowns is not None:
+            return self.default_breakdowns
+        return self.offered_dimensions()
+
     def breakdowns(self) -> dict[str, tuple[str, ...]]:
         """The dimensions each metric of this source is broken down by (metric id -> dimension
-        names): the domain metrics it maps, by the type's `breakdown_dimensions`."""
-        if not self.breakdown_dimensions or self.metric_domain is None:
+        names): the domain metrics it maps, by `dimensions()`. Types that map in SQL override."""
+        if not self.dimensions() or self.metric_domain is None:
             return {}
-        return {f"{self.metric_domain}.{n}": self.breakdown_dimensions for n in self.metric_map()}
+        return {f"{self.metric_domain}.{n}": self.dimensions() for n in self.metric_map()}
 
     def zone_for_days(self, ctx: ExtractContext) -> str | None:
         """The zone that ends this source's days (a connector that learns it from the platform,

@@ -21,7 +21,7 @@ from connectors.base import (
 )
 from connectors.checks import AtLeast, Dates, NotBefore, OneOf, Presence, Reconciliation
 from connectors.ga4 import reports
-from connectors.ga4.reports import QUOTA_FIELDS
+from connectors.ga4.reports import BREAKDOWN_DIMENSIONS, QUOTA_FIELDS
 from connectors.secrets import EnvRef
 
 _FLAGS = [
@@ -96,6 +96,10 @@ class GA4(Connector):
     config_model = GA4Config
     metric_domain = "web"
     metrics_model = "int_metrics__web"
+    breakdown_dimensions = tuple(BREAKDOWN_DIMENSIONS)
+    breakdowns_model = "int_metric_breakdowns__web"
+    # every dimension is more reports against the property's quota: none unless configured
+    default_breakdowns = ()
     default_metric_map = {
         "sessions": ("sessions",),
         "engaged_sessions": ("engagedSessions",),
@@ -152,6 +156,61 @@ class GA4(Connector):
             description="Non-additive metrics as GA4 reports them per week/month/quarter/year.",
         ),
         Stream(
+            name="daily_breakdowns",
+            schema=pa.schema(
+                [
+                    pa.field("property_id", pa.string()),
+                    pa.field("date", pa.date32()),
+                    pa.field("dimension", pa.string()),
+                    pa.field("member", pa.string()),
+                    pa.field("metric", pa.string()),
+                    pa.field("value", pa.float64()),
+                    *_FLAGS,
+                ]
+            ),
+            primary_key=("property_id", "date", "dimension", "member", "metric"),
+            cursor="date",
+            page_size=100_000,
+            checks=(
+                AtLeast("value", 0, where='metric != "totalRevenue"'),
+                OneOf("dimension", tuple(BREAKDOWN_DIMENSIONS)),
+            ),
+            description="The daily metrics per member of each configured breakdown dimension "
+            "(`breakdowns:`): one row per property, day, dimension, member and GA4 metric; "
+            "members with no data that day have no row; GA4's `(other)` row is member "
+            "'(other)'.",
+        ),
+        Stream(
+            name="period_breakdowns",
+            schema=pa.schema(
+                [
+                    pa.field("property_id", pa.string()),
+                    pa.field("grain", pa.string()),
+                    pa.field("period_start", pa.date32()),
+                    pa.field("period_end", pa.date32()),
+                    pa.field("dimension", pa.string()),
+                    pa.field("member", pa.string()),
+                    pa.field("metric", pa.string()),
+                    pa.field("value", pa.float64()),
+                    *_FLAGS,
+                ]
+            ),
+            primary_key=("property_id", "grain", "period_start", "dimension", "member", "metric"),
+            cursor="period_start",
+            page_size=100_000,
+            check_cursor_dates=False,  # its periods start before the window: checked below
+            checks=(
+                AtLeast("value", 0),
+                OneOf("grain", ("week", "month", "quarter", "year")),
+                OneOf("dimension", tuple(BREAKDOWN_DIMENSIONS)),
+                NotBefore("period_end", "period_start"),
+                Dates("period_end", from_start=True, days_after_run=None),
+                Dates("period_start"),
+            ),
+            description="Non-additive metrics (distinct users) per member of each breakdown "
+            "dimension and week/month/quarter/year, as GA4 counts them: never summed.",
+        ),
+        Stream(
             name="property_quota",
             schema=pa.schema(
                 [
@@ -180,6 +239,15 @@ class GA4(Connector):
 
     def accounts(self) -> list[str]:
         return list(self.config.property_ids)
+
+    def may_be_empty(self, stream: Stream) -> bool:
+        """A source without `breakdowns:` lands its breakdown streams empty; with them, a
+        window without a single session is an outage worth stopping for, like the totals."""
+        if stream.name in ("daily_breakdowns", "period_breakdowns"):
+            return not self.dimensions() or (
+                stream.name == "period_breakdowns" and not self.config.period_metrics
+            )
+        return super().may_be_empty(stream)
 
     def blocking_quality_flags(self) -> set[str]:
         return set(self.config.block_on_quality_flags)
@@ -229,26 +297,45 @@ class GA4(Connector):
                 yield Batch(table_from_rows(stream.schema, self._quota), self._window)
             return
         window = self._window = self.window(ctx)
-        api = self.api(ctx)
-        specs = (
-            [reports.daily_spec(self.config, window)]
-            if stream.name == "daily_metrics"
-            else reports.period_specs(self.config, window)
-        )
+        specs = self._specs(stream.name, window)
         rows = []
+        if specs:
+            api = self.api(ctx)
         for property_id in self.config.property_ids:
             for spec in specs:
-                pages = 0
+                pages, spec_rows = 0, []
                 page_size = self.config.page_size or stream.page_size
                 for response in api.pages(spec, property_id, page_size):
                     pages += 1
-                    if stream.name == "daily_metrics":
-                        rows += reports.daily_records(property_id, response)
-                    else:
-                        rows += reports.period_records(property_id, spec, response)
+                    spec_rows += self._records(stream.name, property_id, spec, response)
                     self._quota.append(reports.quota_record(property_id, spec, response))
+                rows += spec_rows
+                folded = any(r.get("member") == "(other)" for r in spec_rows)
                 ctx.log.info(
-                    f"{self.config.name}: property {property_id} {spec.name} report "
+                    f"{self.config.name}: property {property_id} {spec.name} report"
+                    f"{' by ' + spec.breakdown if spec.breakdown else ''} "
                     f"{spec.start}..{spec.end}: {pages} page(s)"
+                    + (", GA4 folded members into '(other)'" if folded else "")
                 )
         yield Batch(table_from_rows(stream.schema, rows), window)
+
+    def _specs(self, stream: str, window) -> list[reports.ReportSpec]:
+        dimensions = self.dimensions()
+        return {
+            "daily_metrics": lambda: [reports.daily_spec(self.config, window)],
+            "period_totals": lambda: reports.period_specs(self.config, window),
+            "daily_breakdowns": lambda: reports.breakdown_daily_specs(
+                self.config, window, dimensions
+            ),
+            "period_breakdowns": lambda: reports.breakdown_period_specs(
+                self.config, window, dimensions
+            ),
+        }[stream]()
+
+    @staticmethod
+    def _records(stream: str, property_id: str, spec, response) -> list[dict]:
+        if stream == "daily_metrics":
+            return reports.daily_records(property_id, response)
+        if stream == "daily_breakdowns":
+            return reports.breakdown_daily_records(property_id, spec, response)
+        return reports.period_records(property_id, spec, response)

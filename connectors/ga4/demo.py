@@ -114,6 +114,81 @@ def _period_rows(config, window: Window) -> list[dict]:
     return rows
 
 
+def _breakdown_rows(config, window: Window, dimensions) -> list[dict]:
+    from connectors.ga4.demo_breakdowns import member_values
+
+    rows = []
+    for index, pid in enumerate(config.property_ids):
+        for day in window.days():
+            totals = {
+                m: v for m, v in daily_values(pid, index, day).items() if m in config.daily_metrics
+            }
+            for dimension in dimensions:
+                for member, values in member_values(dimension, index % 2, day, totals):
+                    rows += [
+                        {
+                            "property_id": pid,
+                            "date": day,
+                            "dimension": dimension,
+                            "member": member,
+                            "metric": metric,
+                            "value": value,
+                            **FLAGS,
+                            "data_loss_from_other_row": member == "(other)",
+                        }
+                        for metric, value in values.items()
+                    ]
+    return rows
+
+
+def _period_breakdown_rows(config, window: Window, dimensions) -> list[dict]:
+    """Users per member and period: the member's daily users with the period's overlap (a
+    member's visitors come back too), never a sum of the other members."""
+    from connectors.ga4.demo_breakdowns import member_values
+
+    if "totalUsers" not in config.period_metrics or not dimensions:
+        return []
+    periods = [
+        (grain, start, end)
+        for grain in PERIOD_GRAINS
+        for start, end in periods_touching(grain, window.start, window.end)
+    ]
+    first = min(start for _, start, _ in periods)
+    rows = []
+    for index, pid in enumerate(config.property_ids):
+        for dimension in dimensions:
+            users_on = {
+                d: dict(
+                    (member, values["totalUsers"])
+                    for member, values in member_values(
+                        dimension, index % 2, d, {"totalUsers": daily_users(pid, index, d)}
+                    )
+                )
+                for d in Window(first, window.end).days()
+            }
+            for grain, start, end in periods:
+                users: dict[str, float] = {}
+                for d in Window(start, min(end, window.end)).days():
+                    for member, value in users_on[d].items():
+                        users[member] = users.get(member, 0.0) + value
+                rows += [
+                    {
+                        "property_id": pid,
+                        "grain": grain,
+                        "period_start": start,
+                        "period_end": end,
+                        "dimension": dimension,
+                        "member": member,
+                        "metric": "totalUsers",
+                        "value": float(round(value * USER_OVERLAP[grain])),
+                        **FLAGS,
+                        "data_loss_from_other_row": member == "(other)",
+                    }
+                    for member, value in sorted(users.items())
+                ]
+    return rows
+
+
 def ga4_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
     # the demo properties report in FLAGS' time zone (a real property is asked for its own)
     window = ctx.window_for(config, zone=FLAGS["time_zone"])
@@ -126,6 +201,12 @@ def ga4_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         yield Batch(table_from_rows(stream.schema, _daily_rows(config, window)), window)
     elif stream.name == "period_totals":
         yield Batch(table_from_rows(stream.schema, _period_rows(config, window)), window)
+    elif stream.name == "daily_breakdowns":
+        rows = _breakdown_rows(config, window, config.breakdowns or ())
+        yield Batch(table_from_rows(stream.schema, rows), window)
+    elif stream.name == "period_breakdowns":
+        rows = _period_breakdown_rows(config, window, config.breakdowns or ())
+        yield Batch(table_from_rows(stream.schema, rows), window)
     elif stream.name == "property_quota":
         yield Batch(table_from_rows(stream.schema, _quota_rows(config, ctx.run_date)), window)
 

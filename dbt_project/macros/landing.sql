@@ -16,6 +16,25 @@
     where version_rank = 1
 {%- endmacro %}
 
+{#-
+  Keep every row of the newest batch that has rows for each key: for data a batch lands as a
+  whole set (all members of a dimension on a day), where a member missing from the newer batch
+  must disappear instead of surviving from an older one.
+-#}
+{% macro newest_batch(relation, key_columns) -%}
+    select *
+    from (
+        select
+            *,
+            dense_rank() over (
+                partition by {{ key_columns | join(', ') }}
+                order by extracted_at desc, batch_id desc
+            ) as version_rank
+        from {{ relation }}
+    ) as ranked
+    where version_rank = 1
+{%- endmacro %}
+
 {#- A UTC timestamp as a calendar date in a named time zone (the zone may be a column). -#}
 {% macro to_local_date(ts, tz) -%}
     {{ return(adapter.dispatch('to_local_date', 'scorecard')(ts, tz)) }}

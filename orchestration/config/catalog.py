@@ -170,6 +170,13 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
             {"kpi_id": k.id, "dimension": d} for k in config.kpis for d in k.breakdowns
         ],
         "metrics": [vars(m) for m in known_metrics(config).values()],
+        # the dimensions each metric is published by: those every source feeding it offers,
+        # so its members add up to its total (int_metric_breakdowns keeps only these)
+        "metric_dimensions": [
+            {"metric_id": metric, "dimension": d}
+            for metric, dims in metric_dimensions(config).items()
+            for d in dims
+        ],
         "source_metric_map": [
             {
                 "source_name": s.name,
@@ -275,6 +282,7 @@ SCHEMAS = {
         ]
     ),
     "kpi_breakdowns": pa.schema([("kpi_id", _S), ("dimension", _S)]),
+    "metric_dimensions": pa.schema([("metric_id", _S), ("dimension", _S)]),
     "kpi_targets": pa.schema(
         [
             ("kpi_id", _S),

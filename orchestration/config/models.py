@@ -338,6 +338,16 @@ class ScorecardConfig(_Model):
         for i, n in enumerate(names):
             if names.index(n) != i:
                 problems.append(f"sources[{i}].name: source name '{n}' is used twice")
+        from connectors import connector_for
+
+        for i, source in enumerate(self.sources):
+            offered = connector_for(source.type)(source).offered_dimensions()
+            for d in source.breakdowns or ():
+                if d not in offered:
+                    problems.append(
+                        f"sources[{i}].breakdowns: a {source.type} source has no dimension "
+                        f"'{d}'; it offers: {', '.join(offered) or '(none)'}"
+                    )
         if self.perspectives is not None and self.framework != "custom":
             if "framework" in self.model_fields_set:
                 problems.append("framework: set `framework: custom` with a `perspectives` list")

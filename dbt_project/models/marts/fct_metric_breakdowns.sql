@@ -7,5 +7,6 @@ select
     period_end,
     dimension,
     member,
-    value
+    value,
+    is_other_row
 from {{ ref('int_metric_breakdowns') }}
