@@ -209,3 +209,99 @@ def test_service_account_key_file(fake, monkeypatch, tmp_path):
     assert len(rows) == 4 * 5  # 25..28 February
     # a JWT signed with the account's key, as Google's client sends for service accounts
     assert fake.requests[0]["headers"]["Authorization"].count(".") == 2
+
+
+# ── breakdowns (DESIGN §5a) ─────────────────────────────────────────────────
+CHANNELS = [("Organic Search", 0.5), ("Direct", 0.3), ("Paid Search", 0.15), ("Email", 0.05)]
+
+
+def test_a_dimensioned_report_pages_through_every_member_and_adds_up(fake, monkeypatch):
+    fake.members = {"sessionDefaultChannelGroup": CHANNELS}
+    c = connector(fake, monkeypatch, page_size=7, breakdowns=["channel"])
+    rows = extract(c, "daily_breakdowns")
+    requests = [r for r in reports(fake) if r["property"] == "111"]
+    body = requests[0]["body"]
+    assert [d["name"] for d in body["dimensions"]] == ["date", "sessionDefaultChannelGroup"]
+    assert not body.get("keepEmptyRows")  # members without data are left out, not zeros
+    # 14 days × 4 channels = 56 rows in pages of 7: offsets 0, 7, ..., 49
+    assert [int(r["body"].get("offset", 0)) for r in requests] == list(range(0, 56, 7))
+    sessions = [r for r in rows if r["property_id"] == "111" and r["metric"] == "sessions"]
+    assert len(sessions) == 14 * 4 and {r["dimension"] for r in rows} == {"channel"}
+    for day in (date(2025, 2, 15), date(2025, 2, 28)):
+        members = {r["member"]: r["value"] for r in sessions if r["date"] == day}
+        assert set(members) == {name for name, _ in CHANNELS}
+        assert sum(members.values()) == fake.data["111"][day]["sessions"]  # adds up exactly
+    assert not any(r["data_loss_from_other_row"] for r in rows)
+
+
+def test_members_past_the_cardinality_limit_are_kept_as_other_and_flagged(fake, monkeypatch):
+    fake.members = {"sessionDefaultChannelGroup": CHANNELS}
+    fake.other_after = 2  # GA4 folds the rest into one "(other)" row
+    c = connector(fake, monkeypatch, breakdowns=["channel"])
+    rows = extract(c, "daily_breakdowns")
+    day = date(2025, 2, 20)
+    members = {
+        r["member"]: r["value"]
+        for r in rows
+        if (r["property_id"], r["date"], r["metric"]) == ("111", day, "sessions")
+    }
+    assert set(members) == {"Organic Search", "Direct", "(other)"}
+    split = fake.member_day(fake.data["111"][day], "sessions", "sessionDefaultChannelGroup")
+    assert members["(other)"] == split["Paid Search"] + split["Email"]
+    assert sum(members.values()) == fake.data["111"][day]["sessions"]
+    assert {r["data_loss_from_other_row"] for r in rows} == {True}
+
+
+def test_users_per_member_are_asked_per_period_never_summed(fake, monkeypatch):
+    fake.members = {"deviceCategory": [("desktop", 0.6), ("mobile", 0.4)]}
+    c = connector(fake, monkeypatch, breakdowns=["device"])
+    rows = extract(c, "period_breakdowns")
+    dims = sorted(
+        {tuple(d["name"] for d in r["body"].get("dimensions", [])) for r in reports(fake)}
+    )
+    assert dims == [
+        ("deviceCategory",),  # each quarter is its own report
+        ("isoYearIsoWeek", "deviceCategory"),
+        ("year", "deviceCategory"),
+        ("yearMonth", "deviceCategory"),
+    ]
+    assert {m["name"] for r in reports(fake) for m in r["body"]["metrics"]} == {"totalUsers"}
+    by = {(r["property_id"], r["grain"], r["period_start"], r["member"]): r["value"] for r in rows}
+    feb = [date(2025, 2, d) for d in range(1, 29)]
+    daily = [
+        fake.member_day(fake.data["111"][d], "totalUsers", "deviceCategory")["mobile"] for d in feb
+    ]
+    # GA4's distinct users of February for mobile, not the sum of its daily users
+    assert by[("111", "month", date(2025, 2, 1), "mobile")] == round(sum(daily) * 0.6)
+    assert by[("111", "month", date(2025, 2, 1), "mobile")] != sum(daily)
+    assert ("222", "quarter", date(2025, 1, 1), "desktop") in by
+    assert {r["dimension"] for r in rows} == {"device"}
+
+
+def test_without_breakdowns_no_dimensioned_report_is_asked(fake, monkeypatch):
+    c = connector(fake, monkeypatch)
+    assert extract(c, "daily_breakdowns") == [] and extract(c, "period_breakdowns") == []
+    assert reports(fake) == []
+    assert c.may_be_empty(GA4.stream("daily_breakdowns"))
+    with_dimensions = connector(fake, monkeypatch, breakdowns=["channel"])
+    assert not with_dimensions.may_be_empty(GA4.stream("daily_breakdowns"))
+
+
+def test_a_dimension_ga4_does_not_offer_is_refused(fake, monkeypatch, tmp_path):
+    from orchestration.config.loader import ConfigError, load_config
+
+    path = tmp_path / "scorecard.yml"
+    path.write_text(
+        "sources:\n"
+        "  - {name: website, type: ga4, property_ids: ['1'], access_token: env:T,"
+        " breakdowns: [channel, pipeline]}\n"
+        "objectives: [{id: o, perspective: customer, name: O}]\n"
+        "kpis: [{id: k, name: K, objective: o, type: metric, metric: web.sessions,"
+        " target: 1}]\n"
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"sources\[0\] \(website\)\.breakdowns: a ga4 source has no dimension "
+        r"'pipeline'; it offers: channel, source_medium, campaign, device, country",
+    ):
+        load_config(path)

@@ -7,6 +7,11 @@ dict the test controls; failures can be scripted (429 with Retry-After, 500, 403
 
 Like GA4, it has a clock (`now`) read in the property's time zone: today's numbers are
 intraday (partial: the share of the day gone by) and later days have no rows at all.
+
+Breakdown dimensions (sessionDefaultChannelGroup, ...) split each day's numbers over the
+members the test declares (`members`), in whole units, so members add up to the totals as in a
+session-scoped GA4 report; past `other_after` members, GA4's cardinality limit, the smallest
+are folded into one `(other)` row and the metadata says `dataLossFromOtherRow`.
 """
 
 from __future__ import annotations
@@ -48,6 +53,11 @@ class FakeGA4:
     requests: list[dict] = field(default_factory=list)
     request_times: list[float] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the platform's clock
+    # GA4 dimension -> (member, share of the day's numbers); shares add up to 1
+    members: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    other_after: int | None = None  # members kept before the rest fold into "(other)"
+    # (dimension, member) -> added to that member's sessions: a report that does not add up
+    skew: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self, httpserver) -> str:
@@ -106,24 +116,37 @@ class FakeGA4:
         start = date.fromisoformat(date_range["startDate"])
         end = date.fromisoformat(date_range["endDate"])
         days = self.as_of_now(self.data.get(property_id, {}))
+        breakdown = next((d for d in dims if d in self.members), None)
+        time_dims = [d for d in dims if d != breakdown]
         groups: dict[str, list[date]] = defaultdict(list)
         d = start
         while d <= min(end, self.today()):  # days that have not begun have no rows
-            groups[_dimension_value(dims[0], d) if dims else ""].append(d)
+            groups[_dimension_value(time_dims[0], d) if time_dims else ""].append(d)
             d += timedelta(days=1)
+        folded = False
         rows = []
         for key in sorted(groups):
-            values = [self.total(days, groups[key], m) for m in metrics]
-            if not body.get("keepEmptyRows") and not any(values):
-                continue
-            if not dims and not any(days.get(x) for x in groups[key]):
-                continue
-            rows.append(
-                {
-                    "dimensionValues": [{"value": key}] if dims else [],
-                    "metricValues": [{"value": _number(v)} for v in values],
-                }
-            )
+            if breakdown:
+                members, folded = self.member_totals(days, groups[key], metrics, breakdown)
+            else:
+                members = {None: [self.total(days, groups[key], m) for m in metrics]}
+            for member in sorted(members, key=lambda m: m or ""):
+                values = members[member]
+                if breakdown and not any(values):
+                    continue  # GA4 leaves members without data out
+                if not body.get("keepEmptyRows") and not any(values):
+                    continue
+                if not dims and not any(days.get(x) for x in groups[key]):
+                    continue
+                dimension_values = [
+                    {"value": member if name == breakdown else key} for name in dims
+                ]
+                rows.append(
+                    {
+                        "dimensionValues": dimension_values,
+                        "metricValues": [{"value": _number(v)} for v in values],
+                    }
+                )
         offset = int(body.get("offset", 0))
         limit = int(body.get("limit", 10000))
         response = {
@@ -135,6 +158,7 @@ class FakeGA4:
                 "currencyCode": self.currency,
                 "timeZone": self.time_zone,
                 **({"subjectToThresholding": True} if property_id in self.thresholded else {}),
+                **({"dataLossFromOtherRow": True} if folded else {}),
             },
             "kind": "analyticsData#runReport",
         }
@@ -151,6 +175,47 @@ class FakeGA4:
         if not response["rows"]:
             del response["rows"]  # proto JSON leaves empty repeated fields out
         return response
+
+    def member_day(self, day_values: dict, metric: str, dimension: str) -> dict[str, float]:
+        """One day's metric split over the dimension's members in whole units (largest
+        remainder), so they add up to the day's total."""
+        total = day_values.get(metric, 0.0)
+        members = self.members[dimension]
+        raw = [total * share for _, share in members]
+        out = [float(int(r)) for r in raw]
+        rest = round(total - sum(out))
+        for i in sorted(range(len(raw)), key=lambda i: out[i] - raw[i])[:rest]:
+            out[i] += 1
+        values = {name: out[i] for i, (name, _) in enumerate(members)}
+        if metric == "sessions":
+            for (skewed, member), extra in self.skew.items():
+                if skewed == dimension and member in values:
+                    values[member] += extra
+        return values
+
+    def member_totals(self, days, dates, metrics, dimension):
+        """Each member's metrics over `dates` (users of several days with the overlap, per
+        member), and whether members were folded into `(other)`."""
+        names = [name for name, _ in self.members[dimension]]
+        by_member = {name: [] for name in names}
+        for metric in metrics:
+            sums = dict.fromkeys(names, 0.0)
+            for d in dates:
+                for name, value in self.member_day(days.get(d, {}), metric, dimension).items():
+                    sums[name] += value
+            for name in names:
+                value = sums[name]
+                if metric == "totalUsers" and len(dates) > 1:
+                    value = float(round(value * OVERLAP))
+                by_member[name].append(value)
+        if self.other_after is None or len(names) <= self.other_after:
+            return by_member, False
+        ranked = sorted(names, key=lambda n: -dict(self.members[dimension])[n])
+        kept = {n: by_member[n] for n in ranked[: self.other_after]}
+        kept["(other)"] = [
+            sum(by_member[n][i] for n in ranked[self.other_after :]) for i in range(len(metrics))
+        ]
+        return kept, True
 
     def today(self) -> date:
         return self.now.astimezone(ZoneInfo(self.time_zone)).date()
@@ -196,6 +261,8 @@ def _dimension_value(name: str, d: date) -> str:
         return d.strftime("%Y%m")
     if name == "year":
         return str(d.year)
+    if name == "":
+        return ""
     raise ValueError(f"dimension {name} not supported by the fake")
 
 
