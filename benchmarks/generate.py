@@ -47,12 +47,33 @@ def peak_mib(stderr: str) -> float:
     return int(re.search(r"peak_kib (\d+)", stderr).group(1)) / 1024
 
 
-def workspace(scale: float) -> Path:
-    return ROOT / "benchmarks" / "scratch" / f"s{scale:g}"
+def workspace(scale: float, breakdowns: bool = True) -> Path:
+    return ROOT / "benchmarks" / "scratch" / f"s{scale:g}{'' if breakdowns else '-flat'}"
 
 
-def write_config(scale: float, folder: Path, start: date | None = None) -> Path:
+def without_breakdowns(config: dict) -> dict:
+    """The demo as it was before breakdowns: totals only (no source extracts a dimension, no
+    KPI lists one, and the campaign KPIs filtered to one member go with their objective)."""
+    for source in config["sources"]:
+        source["breakdowns"] = []
+    kpis = [k for k in config["kpis"] if "filter" not in k]
+    for kpi in kpis:
+        kpi.pop("breakdowns", None)
+    used = {k["objective"] for k in kpis}
+    config["objectives"] = [
+        {**o, "drives": [d for d in o.get("drives", []) if d in used]}
+        for o in config["objectives"]
+        if o["id"] in used
+    ]
+    return {**config, "kpis": kpis}
+
+
+def write_config(
+    scale: float, folder: Path, start: date | None = None, breakdowns: bool = True
+) -> Path:
     config = yaml.safe_load((ROOT / "orchestration/demo/balanced_scorecard.yml").read_text())
+    if not breakdowns:
+        config = without_breakdowns(config)
     config["paths"] = {"landing": "landing", "warehouse": "warehouse.duckdb"}
     config["publish"] = {"duckdb": "serving.duckdb"}
     config["sources"] = [
@@ -108,11 +129,15 @@ def landed_rows(folder: Path) -> dict[str, int]:
 
 
 def generate(
-    scale: float, folder: Path | None = None, as_of: date = AS_OF, start: date | None = None
+    scale: float,
+    folder: Path | None = None,
+    as_of: date = AS_OF,
+    start: date | None = None,
+    breakdowns: bool = True,
 ) -> Path:
     # absolute: the pipeline runs with the workspace as its working directory
-    folder = (folder or workspace(scale)).resolve()
-    config = write_config(scale, folder, start)
+    folder = (folder or workspace(scale, breakdowns)).resolve()
+    config = write_config(scale, folder, start, breakdowns)
     result, took = run_scorecard(
         config, scale, ["--as-of", as_of.isoformat()], prefix=(sys.executable, "-c", MEASURE)
     )
@@ -134,8 +159,13 @@ def main() -> None:
     parser.add_argument(
         "--start", type=date.fromisoformat, default=None, help="First day of every source."
     )
+    parser.add_argument(
+        "--no-breakdowns",
+        action="store_true",
+        help="Totals only: no source extracts a dimension (workspace s<S>-flat).",
+    )
     args = parser.parse_args()
-    generate(args.scale, args.dir, args.as_of, args.start)
+    generate(args.scale, args.dir, args.as_of, args.start, not args.no_breakdowns)
 
 
 if __name__ == "__main__":

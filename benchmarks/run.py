@@ -282,11 +282,17 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--baseline-only", action="store_true", help="Only the bare-DuckDB run.")
+    parser.add_argument(
+        "--no-breakdowns",
+        action="store_true",
+        help="Totals only: no source extracts a dimension (workspace s<S>-flat).",
+    )
     args = parser.parse_args()
-    folder = args.dir or workspace(args.scale)
+    breakdowns = not args.no_breakdowns
+    folder = args.dir or workspace(args.scale, breakdowns)
     config = folder / "scorecard.yml"
     if not config.exists():
-        generate(args.scale, folder)
+        generate(args.scale, folder, breakdowns=breakdowns)
     if args.baseline_only:
         print(f"bare DuckDB: {bare_duckdb(config, args.scale):.1f} s")
         return

@@ -114,31 +114,19 @@ def _period_rows(config, window: Window) -> list[dict]:
     return rows
 
 
-def _breakdown_rows(config, window: Window, dimensions) -> list[dict]:
-    from connectors.ga4.demo_breakdowns import member_values
+def _breakdown_table(config, stream: Stream, window: Window, dimensions):
+    from connectors.ga4.demo_breakdowns import daily_member_table
 
-    rows = []
-    for index, pid in enumerate(config.property_ids):
-        for day in window.days():
-            totals = {
-                m: v for m, v in daily_values(pid, index, day).items() if m in config.daily_metrics
-            }
-            for dimension in dimensions:
-                for member, values in member_values(dimension, index % 2, day, totals):
-                    rows += [
-                        {
-                            "property_id": pid,
-                            "date": day,
-                            "dimension": dimension,
-                            "member": member,
-                            "metric": metric,
-                            "value": value,
-                            **FLAGS,
-                            "data_loss_from_other_row": member == "(other)",
-                        }
-                        for metric, value in values.items()
-                    ]
-    return rows
+    metrics = [m for m in METRICS if m in config.daily_metrics]
+    return daily_member_table(
+        stream.schema,
+        config.property_ids,
+        list(window.days()),
+        dimensions,
+        metrics,
+        lambda index, pid, day: daily_values(pid, index, day),
+        FLAGS,
+    )
 
 
 def _period_breakdown_rows(config, window: Window, dimensions) -> list[dict]:
@@ -202,8 +190,7 @@ def ga4_batches(config, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
     elif stream.name == "period_totals":
         yield Batch(table_from_rows(stream.schema, _period_rows(config, window)), window)
     elif stream.name == "daily_breakdowns":
-        rows = _breakdown_rows(config, window, config.breakdowns or ())
-        yield Batch(table_from_rows(stream.schema, rows), window)
+        yield Batch(_breakdown_table(config, stream, window, config.breakdowns or ()), window)
     elif stream.name == "period_breakdowns":
         rows = _period_breakdown_rows(config, window, config.breakdowns or ())
         yield Batch(table_from_rows(stream.schema, rows), window)
