@@ -67,14 +67,30 @@ def open_file(chromium, path: Path, *, width: int = 1280, height: int = 900):
     return page, log
 
 
-def screenshot(page_path: Path, image: Path, *, width: int = 1280, height: int = 1900) -> None:
-    """The top of a page as PNG (used for the README's picture of the demo report)."""
+def screenshot(
+    page_path: Path,
+    image: Path,
+    *,
+    width: int = 1280,
+    height: int = 1900,
+    drill: tuple[str, str] | None = None,
+) -> None:
+    """The top of a page as PNG (used for the README's picture of the demo report), with the
+    drill-down of `drill` = (KPI id, dimension) open, so the picture shows one."""
     with browser() as chromium:
         page, _ = open_file(chromium, page_path, width=width, height=height)
+        if drill:
+            kpi, dimension = drill
+            page.locator(f"button.drill[data-drill='{kpi}'][data-dimension='{dimension}']").click()
+            page.evaluate("window.scrollTo(0, 0)")  # the click scrolled to the button
         page.screenshot(path=str(image))
 
 
-if __name__ == "__main__":  # python -m tests.browser PAGE.html IMAGE.png
+if __name__ == "__main__":  # python -m tests.browser PAGE.html IMAGE.png [KPI DIMENSION]
     import sys
 
-    screenshot(Path(sys.argv[1]), Path(sys.argv[2]))
+    screenshot(
+        Path(sys.argv[1]),
+        Path(sys.argv[2]),
+        drill=(sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else None,
+    )

@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCORECARD = Path(sys.executable).parent / "scorecard"
 # A fixed run date keeps every run's periods, completeness and values reproducible.
 AS_OF = date(2026, 11, 23)
+# the demo's KPIs (orchestration/demo/balanced_scorecard.yml), two of them a campaign's
+DEMO_KPIS = 20
 DEMO_DIR = REPO / "orchestration" / "demo"
 STAR_TABLES = {
     "kpis",
@@ -29,6 +31,7 @@ STAR_TABLES = {
     "publish_log",
     "metric_breakdowns",
     "kpi_breakdowns",
+    "social_posts",
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from orchestration.config import load_config
 from orchestration.config.catalog import known_metrics
 from tests.browser import browser, open_file
-from tests.conftest import AS_OF, DEMO_DIR, STAR_TABLES, published_tables, run_cli
+from tests.conftest import AS_OF, DEMO_DIR, DEMO_KPIS, STAR_TABLES, published_tables, run_cli
 
 pytestmark = pytest.mark.slow
 SERVING = "data/demo/serving.duckdb"
@@ -55,8 +55,11 @@ def test_demo_publishes_every_star_table_with_scores_for_all_perspectives(demo_r
     for perspective, score, scored in latest_month:
         assert score is not None and 0 <= score <= 100, perspective
         assert scored >= 3, perspective
-    assert len(kpis) == 18
+    assert len(kpis) == DEMO_KPIS
     for kpi_id, value, status, score, complete in kpis:
+        if kpi_id.startswith("black_friday"):  # October: the campaign has not started
+            assert (value, status, complete) == (None, "no_data", True), kpi_id
+            continue
         assert value is not None, kpi_id
         assert status in {"green", "amber", "red", "no_target"}, (kpi_id, status)
         assert complete, kpi_id
@@ -263,6 +266,70 @@ def test_engagement_rate_is_published_per_platform_and_contributions_add_up(demo
     assert len(sums) > 100
     for grain, start, change, contributions in sums:
         assert contributions == pytest.approx(change, abs=1e-9), (grain, start)
+
+
+def test_web_metrics_are_published_by_channel_campaign_and_device(demo_run):
+    """The demo's GA4 breakdowns: every dimension's members add up to the day's, month's and
+    year's sessions; '(other)' is flagged; users per channel are GA4's own (not summed from
+    days); a campaign-filtered KPI is that campaign's own ratio; the conversion rate's channel
+    contributions add up to its change."""
+    workspace, _ = demo_run
+    with duckdb.connect(str(workspace / SERVING), read_only=True) as con:
+        dimensions = rows(
+            con,
+            "select dimension, count(distinct member) as members,"
+            " bool_or(is_other_row) as other from scorecard.metric_breakdowns"
+            " where metric_id = 'web.sessions' group by all order by dimension",
+        )
+        mismatched = con.execute(
+            "select count(*) from (select dimension, grain, period_start, sum(value) as members"
+            " from scorecard.metric_breakdowns where metric_id = 'web.sessions' group by all) b"
+            " join scorecard.metric_values t on t.metric_id = 'web.sessions'"
+            "  and (t.grain, t.period_start) = (b.grain, b.period_start)"
+            " where b.members <> t.value"
+        ).fetchone()[0]
+        users = rows(
+            con,
+            "select m.value as month, sum(d.value) as days from scorecard.metric_breakdowns m"
+            " join scorecard.metric_breakdowns d on d.metric_id = m.metric_id"
+            "  and (d.dimension, d.member) = (m.dimension, m.member) and d.grain = 'day'"
+            "  and d.period_start between m.period_start and m.period_end"
+            " where m.metric_id = 'web.total_users' and m.grain = 'month'"
+            "  and m.period_start = date '2026-10-01' and m.member = 'Email' group by all",
+        )
+        campaign = rows(
+            con,
+            "select v.value, 100 * k.value / s.value as expected, v.is_complete"
+            " from scorecard.kpi_values v"
+            " join scorecard.metric_breakdowns k on k.metric_id = 'web.key_events'"
+            " join scorecard.metric_breakdowns s on s.metric_id = 'web.sessions'"
+            "  and (s.dimension, s.member, s.grain, s.period_start)"
+            "   = (k.dimension, k.member, k.grain, k.period_start)"
+            " where v.kpi_id = 'black_friday_conversion_rate' and v.grain = 'month'"
+            "  and v.period_start = date '2026-11-01' and k.dimension = 'campaign'"
+            "  and k.member = 'black_friday' and (k.grain, k.period_start) = (v.grain, v.period_start)",
+        )
+        sums = con.execute(
+            "select v.grain, v.period_start, b.dimension, v.change, sum(b.contribution)"
+            " from scorecard.kpi_values v join scorecard.kpi_breakdowns b"
+            " using (kpi_id, grain, period_start)"
+            " where v.kpi_id = 'web_conversion_rate' and v.change is not null group by all"
+        ).fetchall()
+    assert [(d["dimension"], d["members"], d["other"]) for d in dimensions] == [
+        ("campaign", 4, False),
+        ("channel", 7, False),
+        ("country", 5, False),
+        ("device", 3, False),
+        ("source_medium", 7, True),  # GA4's "(other)" row, kept so members add up
+    ]
+    assert mismatched == 0
+    [email] = users
+    assert email["month"] < email["days"]  # distinct users of the month, not a sum of days
+    [bf] = campaign
+    assert bf["value"] == pytest.approx(bf["expected"]) and not bf["is_complete"]
+    assert {d for _, _, d, _, _ in sums} == {"channel", "device"} and len(sums) > 100
+    for grain, start, dimension, change, contributions in sums:
+        assert contributions == pytest.approx(change, abs=1e-9), (grain, start, dimension)
 
 
 def rows(con, sql: str) -> list[dict]:

@@ -16,7 +16,7 @@ import pytest
 
 from orchestration.report.render import _script_json
 from tests.browser import browser, open_file
-from tests.conftest import AS_OF, run_cli
+from tests.conftest import AS_OF, DEMO_KPIS, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -158,7 +158,7 @@ def test_the_demo_report_shows_the_published_month(chromium, demo_report):
     report, serving = demo_report
     page, log = open_file(chromium, report)
     month = latest_complete(serving, "month")
-    assert check_page_shows(page, serving, "month", month) == 18
+    assert check_page_shows(page, serving, "month", month) == DEMO_KPIS
     # header: organisation, framework, period, gate status and per-source freshness
     header = page.inner_text("header")
     assert "Nordlys Outdoor" in header and "Balanced Scorecard" in header
@@ -179,7 +179,7 @@ def test_switching_to_quarter_and_to_another_period_shows_their_values(chromium,
     page, log = open_file(chromium, report)
     page.click("button[data-grain=quarter]")
     quarter = latest_complete(serving, "quarter")
-    assert check_page_shows(page, serving, "quarter", quarter) == 18
+    assert check_page_shows(page, serving, "quarter", quarter) == DEMO_KPIS
     assert page.get_attribute("button[data-grain=quarter]", "aria-checked") == "true"
     # an earlier quarter from the period list, then a year
     earlier = query(
@@ -447,7 +447,7 @@ def test_the_running_month_shows_each_kpis_pace_as_published(chromium, demo_repo
     assert month == date(AS_OF.year, AS_OF.month, 1)
     show_period(page, "month", month)
     rows = kpi_rows(serving, "month", month)
-    assert page.locator("tr.pace-row").count() == len(rows) == 18
+    assert page.locator("tr.pace-row").count() == len(rows) == DEMO_KPIS
     statuses = set()
     phased = 0
     for r in rows:
@@ -522,14 +522,14 @@ def test_a_complete_period_shows_no_pace(chromium, demo_report):
     for grain in ("month", "quarter"):
         start = latest_complete(serving, grain)
         show_period(page, grain, start)
-        assert page.locator("tr.kpi").count() == 18
+        assert page.locator("tr.kpi").count() == DEMO_KPIS
         assert page.locator("tr.pace-row, .pace-badge").count() == 0
         text = page.inner_text("main")
         for words in ("Pace:", "projected", "On track", "Behind pace", "target to date", "Day "):
             assert words not in text, (grain, words)
     # and back in the running month it does
     show_period(page, "month", running_month(serving))
-    assert page.locator("tr.pace-row").count() == 18
+    assert page.locator("tr.pace-row").count() == DEMO_KPIS
     assert log.console_errors == []
 
 
@@ -733,14 +733,20 @@ def test_the_drill_down_lists_the_published_members_of_the_period(chromium, demo
     button.click()
     assert button.get_attribute("aria-expanded") == "false"
     assert not page.locator(f"tr.drill-row[data-drill-for='{DRILL_KPI}']").is_visible()
-    # KPIs without breakdowns have no drill-down
-    with_breakdowns = {
-        k for (k,) in query(serving, "select kpi_id from scorecard.kpis where len(breakdowns) > 0")
-    }
-    assert with_breakdowns == {DRILL_KPI}
-    drills = page.eval_on_selector_all("button.drill", "nodes => nodes.map(n => n.dataset.drill)")
-    assert drills == [DRILL_KPI]
-    assert page.locator("tr.kpi").count() == 18
+    # one button per published (KPI, dimension); KPIs without breakdowns have none
+    published = query(
+        serving,
+        "select kpi_id, unnest(breakdowns) from scorecard.kpis where len(breakdowns) > 0",
+    )
+    assert ("web_conversion_rate", "device") in published and len(published) >= 4
+    drills = page.eval_on_selector_all(
+        "button.drill", "nodes => nodes.map(n => [n.dataset.drill, n.dataset.dimension])"
+    )
+    assert sorted(map(tuple, drills)) == sorted(published)
+    assert (
+        page.locator("tr.kpi").count()
+        == query(serving, "select count(*) from scorecard.kpis")[0][0]
+    )
     assert log.console_errors == []
 
 
