@@ -172,26 +172,33 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             "marts",
             "fct_kpi_latest",
             # a growth or change KPI has no value when its metric has no month before the
-            # latest one (a scorecard's first complete month): that is not broken data
+            # latest one (a scorecard's first complete month): that is not broken data; nor
+            # is a filtered KPI whose member had no data while its metric's total did (a
+            # campaign that was not running)
             "with latest_month as ("
             "  select max(period_start) as period_start from intermediate.int_periods"
             "  where grain = 'month' and is_complete)"
             " select k.kpi_id, l.period_start, v.value,"
             "  v.value is not null or (k.type in ('growth', 'change') and before.value is null)"
+            "  or (k.filter is not null and total.value is not null)"
             "   as covered"
             " from marts.dim_kpis as k cross join latest_month as l"
             " left join marts.fct_kpi_values as v"
             "  on v.kpi_id = k.kpi_id and v.grain = 'month' and v.period_start = l.period_start"
             " left join marts.fct_metric_values as before"
             "  on before.metric_id = k.metric_id and before.grain = 'month'"
-            "  and before.period_start = cast(l.period_start - interval 1 month as date)",
+            "  and before.period_start = cast(l.period_start - interval 1 month as date)"
+            " left join marts.fct_metric_values as total"
+            "  on total.metric_id = coalesce(k.metric_id, k.denominator_metric_id)"
+            "  and total.grain = 'month' and total.period_start = l.period_start",
             lambda: [
                 gxe().ExpectTableRowCountToEqual(value=len(kpi_ids)),
                 *not_null("period_start"),
                 all_true(
                     "covered",
                     description="every KPI has a value for the latest complete month (growth "
-                    "and change KPIs once their metric has a month before it)",
+                    "and change KPIs once their metric has a month before it; filtered KPIs "
+                    "when their metric has)",
                 ),
             ],
             index_columns=["kpi_id", "period_start"],
