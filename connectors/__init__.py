@@ -60,13 +60,22 @@ def _load_packages() -> None:
 
 def dbt_vars() -> dict:
     """What the dbt project learns from the connector types (as dbt vars, resolved when dbt
-    parses, so its refs build the graph): the models that produce metric rows, and the
-    staging models where completeness finds each account's days."""
+    parses, so its refs build the graph): the models that produce metric rows, the
+    provenance models and the streams whose batches they name, and the staging models where
+    completeness finds each account's days."""
     types = registry().values()
     return {
         "scorecard_metric_models": sorted({c.metrics_model for c in types if c.metrics_model}),
         "scorecard_breakdown_models": sorted(
             {c.breakdowns_model for c in types if c.breakdowns_model}
+        ),
+        "scorecard_provenance_models": sorted(
+            {c.provenance_model for c in types if c.provenance_model}
+        ),
+        # the dbt source of a stream is named by its type (as the warehouse assets assume)
+        "scorecard_provenance_streams": sorted(
+            ({"source": c.type, "stream": s} for c in types for s in c.provenance_streams),
+            key=lambda s: (s["source"], s["stream"]),
         ),
         "scorecard_presence": sorted(
             (

@@ -273,6 +273,14 @@ class Connector:
     # the dimensions a source of this type extracts when its config does not say (None: all
     # offered); a type whose dimensions cost API quota (GA4) defaults to none
     default_breakdowns: ClassVar[tuple[str, ...] | None] = None
+    # the dbt model saying which landed batch and account each metric value came from, rows
+    # (metric_id, grain, period_start, period_end, source_name, account, stream, batch_id,
+    # value, metric_rows, rows_used), and the streams whose batches it names. They feed
+    # provenance.metric_sources / landing_batches, which `scorecard explain` prints (dbt vars
+    # scorecard_provenance_models, scorecard_provenance_streams). A type without one is
+    # explained per source, from its metrics model's parts, without batches.
+    provenance_model: ClassVar[str | None] = None
+    provenance_streams: ClassVar[tuple[str, ...]] = ()
     # a connector package's own dbt package (its staging and metrics models), which the
     # project picks up when the package is installed (None: models inside dbt_project/)
     dbt_package: ClassVar[Path | None] = None

@@ -60,6 +60,13 @@ def _extraction_stamp() -> datetime:
         return now
 
 
+def batch_file_name(extracted_at: datetime, batch_id: str) -> str:
+    """A batch's file name: its extraction stamp (UTC, to the microsecond, so names sort in
+    landing order) and its id. `scorecard explain` finds a published batch's file by it."""
+    stamp = extracted_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}_{batch_id}.parquet"
+
+
 def landed_schema(stream: Stream) -> pa.Schema:
     return pa.schema(list(stream.schema) + list(METADATA_FIELDS))
 
@@ -115,8 +122,7 @@ class LandingStore:
             [*records.columns, *meta.values()],
             schema=pa.schema([*records.schema, *METADATA_FIELDS]),
         )
-        name = f"{extracted_at.strftime('%Y%m%dT%H%M%S%fZ')}_{batch_id}.parquet"
-        path = self.stream_dir(source, stream.name) / name
+        path = self.batch_path(source, stream.name, extracted_at, batch_id)
         older = self.batch_files(source, stream.name)
         _write_atomic(table, path)
         before = redundant(path, older, cursor=stream.cursor)
@@ -151,6 +157,10 @@ class LandingStore:
             if repeated.get(fingerprint) in checked:
                 checked.add(fingerprint)
         return checked
+
+    def batch_path(self, source: str, stream: str, extracted_at: datetime, batch_id: str) -> Path:
+        """Where a batch landed: `<source>/<stream>/<extracted_at>_<batch_id>.parquet`."""
+        return self.stream_dir(source, stream) / batch_file_name(extracted_at, batch_id)
 
     def batch_files(self, source: str, stream: str) -> list[Path]:
         return sorted(self.stream_dir(source, stream).glob("*.parquet"))

@@ -332,6 +332,50 @@ def report(
     out.print(f"Scorecard report: {path.resolve()}", highlight=False, soft_wrap=True)
 
 
+class Grain(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+@app.command()
+def explain(
+    kpi_id: Annotated[str, typer.Argument(help="The KPI's id (scorecard.kpis.kpi_id).")],
+    grain: Annotated[Grain, typer.Option("--grain", help="The period's grain.")] = Grain.month,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Any date inside the period (YYYY-MM-DD); default: the newest complete period.",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="The bundled demo's scorecard.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """How a published KPI value came to be: definition and target rule, metric totals, the
+    sources and accounts that fed them, the landing batches used, and the per-member split."""
+    import json
+
+    from orchestration.explain import ExplainError, render
+    from orchestration.explain import explain as collect
+
+    _, cfg = _load(config, demo)
+    day = _date_option("--period", period) if period else None
+    try:
+        doc = collect(cfg.publish.duckdb, cfg.paths.landing, kpi_id, grain=grain.value, period=day)
+    except ExplainError as e:
+        err.print(f"[red]Cannot explain {escape(kpi_id)}:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    if as_json:
+        out.print_json(json.dumps(doc))
+        return
+    render(doc, out)
+
+
 @app.command("validate-config")
 def validate_config(config: ConfigOption = None) -> None:
     """Check a config file and say what it configures (exit 2 when it is invalid)."""

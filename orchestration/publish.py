@@ -21,18 +21,27 @@ SCHEMA = "scorecard"
 
 @dataclass(frozen=True)
 class PublishedTable:
-    """A ★ table: its name in schema `scorecard`, the mart it is copied from, its row order."""
+    """A published table: its name (in schema `scorecard` for the ★ tables), the mart it is
+    copied from, its row order, and its schema in the serving file."""
 
     name: str
     model: str
     relation: str  # schema.table in the warehouse
     order_by: str  # a stable row order: two publishes of the same data are identical
+    # `scorecard`, or `provenance` for the lineage `scorecard explain` reads (decision 54):
+    # it names landing batches, so it stays out of the schema every target copies
+    schema: str = SCHEMA
+
+    @property
+    def qualified(self) -> str:
+        """Its name in publish_log.rows: bare for the ★ tables, schema-qualified otherwise."""
+        return self.name if self.schema == SCHEMA else f"{self.schema}.{self.name}"
 
 
 def published_tables(manifest: Path | None = None) -> list[PublishedTable]:
     """The published tables as the marts declare them in dbt (`meta.published_as`, with
-    `published_position` and `published_order_by`), read from the project's manifest: the one
-    list of what is published."""
+    `published_position`, `published_order_by` and optionally `published_schema`), read from
+    the project's manifest: the one list of what is published."""
     if manifest is None:
         from orchestration.assets.warehouse import prepare_manifest
 
@@ -56,6 +65,7 @@ def _declared(manifest: Path, stamp: int) -> list[PublishedTable]:
                         model=node["name"],
                         relation=f"{node['schema']}.{node['alias'] or node['name']}",
                         order_by=meta["published_order_by"],
+                        schema=meta.get("published_schema", SCHEMA),
                     ),
                 )
             )
@@ -114,17 +124,18 @@ def publish(
             duckdb.connect(str(warehouse), read_only=True) as source,
             duckdb.connect(str(tmp)) as target,
         ):
-            target.execute(f"create schema {SCHEMA}")
+            for schema in dict.fromkeys([SCHEMA, *(t.schema for t in tables)]):
+                target.execute(f"create schema {schema}")
             for table in tables:
                 # names and orders come from the dbt project's metadata, never from config
                 query = f"select * from {table.relation} order by {table.order_by}"
                 data = source.sql(query).to_arrow_table()
                 target.register("published_rows", data)
                 target.execute(
-                    f"create table {SCHEMA}.{table.name} as select * from published_rows"
+                    f"create table {table.schema}.{table.name} as select * from published_rows"
                 )
                 target.unregister("published_rows")
-                rows[table.name] = data.num_rows
+                rows[table.qualified] = data.num_rows
             target.execute(PUBLISH_LOG_DDL)
             if history is not None:
                 target.register("history", history)

@@ -83,6 +83,8 @@ class FacebookPage(SocialDemo, Connector):
     config_model = FacebookPageConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    provenance_model = "int_provenance__social"
+    provenance_streams = ("page_insights",)
     breakdown_dimensions = ("platform",)
     breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {

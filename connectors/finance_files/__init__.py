@@ -145,6 +145,8 @@ class FinanceFiles(FileSource):
     type = "finance_files"
     config_model = FinanceFilesConfig
     metrics_model = "int_metrics__finance"
+    provenance_model = "int_provenance__finance"
+    provenance_streams = ("ledger_lines",)
     streams = (LEDGER_LINES,)
     # account ranges and sign flips as data: staging maps lines to categories in SQL
     catalog_schemas = {

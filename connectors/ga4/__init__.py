@@ -96,6 +96,9 @@ class GA4(Connector):
     config_model = GA4Config
     metric_domain = "web"
     metrics_model = "int_metrics__web"
+    provenance_model = "int_provenance__web"
+    # the streams its metric totals come from (breakdown reports feed kpi_breakdowns)
+    provenance_streams = ("daily_metrics", "period_totals")
     breakdown_dimensions = tuple(BREAKDOWN_DIMENSIONS)
     breakdowns_model = "int_metric_breakdowns__web"
     # every dimension is more reports against the property's quota: none unless configured

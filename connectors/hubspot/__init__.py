@@ -180,6 +180,8 @@ class HubSpot(Connector):
     type = "hubspot"
     config_model = HubSpotConfig
     metrics_model = "int_metrics__crm"
+    provenance_model = "int_provenance__crm"
+    provenance_streams = ("contacts", "deals", "deal_pipelines", "open_deal_snapshots")
     streams = (
         Stream(
             name="deals",

@@ -41,6 +41,8 @@ class Instagram(SocialDemo, Connector):
     config_model = InstagramConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    provenance_model = "int_provenance__social"
+    provenance_streams = ("account_insights",)
     breakdown_dimensions = ("platform",)
     breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {

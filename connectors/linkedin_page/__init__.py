@@ -61,6 +61,8 @@ class LinkedInPage(SocialDemo, Connector):
     config_model = LinkedInPageConfig
     metric_domain = "social"
     metrics_model = "int_metrics__social"
+    provenance_model = "int_provenance__social"
+    provenance_streams = ("organization_statistics",)
     breakdown_dimensions = ("platform",)
     breakdowns_model = "int_metric_breakdowns__social"
     demo_profile = {

@@ -64,6 +64,8 @@ class ManualMetrics(FileSource):
     type = "manual_metrics"
     config_model = ManualMetricsConfig
     metrics_model = "int_metrics__manual"
+    provenance_model = "int_provenance__manual"
+    provenance_streams = ("manual_rows",)
     streams = (MANUAL_ROWS,)
 
     def provided_metrics(self) -> list[MetricDef]:

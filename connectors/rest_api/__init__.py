@@ -44,6 +44,8 @@ class RestApi(Connector):
     type = "rest_api"
     config_model = RestApiConfig
     metrics_model = "int_metrics__rest_api"
+    provenance_model = "int_provenance__rest_api"
+    provenance_streams = ("api_metric_records",)
     streams = (API_METRIC_RECORDS,)
 
     def zone_for_days(self, ctx: ExtractContext) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,6 +36,17 @@ def test_a_batch_lands_as_one_immutable_parquet_file_with_load_metadata(tmp_path
     later = pq.read_table(second).column("_extracted_at")[0].as_py()
     assert later > table.column("_extracted_at")[0].as_py()
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_batch_file_is_found_from_its_extraction_stamp_and_id(tmp_path):
+    """What `scorecard explain` does with a published batch (provenance.landing_batches)."""
+    store = LandingStore(tmp_path)
+    path, _ = store.write("src", STREAM, batch([date(2025, 1, 1)]))
+    row = pq.read_table(path).to_pylist()[0]
+    assert store.batch_path("src", "things", row["_extracted_at"], row["_batch_id"]) == path
+    # the same instant read in another time zone names the same file
+    elsewhere = row["_extracted_at"].astimezone(ZoneInfo("Pacific/Auckland"))
+    assert store.batch_path("src", "things", elsewhere, row["_batch_id"]) == path
 
 
 def test_schema_file_gives_every_stream_a_typed_empty_table(tmp_path):

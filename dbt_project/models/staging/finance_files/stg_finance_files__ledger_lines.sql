@@ -67,5 +67,6 @@ select
     booking_month,
     account,
     amount,
-    posting_text
+    posting_text,
+    batch_id
 from authoritative

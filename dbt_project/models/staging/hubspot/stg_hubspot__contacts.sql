@@ -46,5 +46,6 @@ select
     modified_at,
     created_date,
     window_end,
-    extracted_at
+    extracted_at,
+    batch_id
 from newest

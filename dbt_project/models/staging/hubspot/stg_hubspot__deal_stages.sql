@@ -28,5 +28,6 @@ select
     stage_id,
     stage_label,
     is_closed,
-    is_won
+    is_won,
+    batch_id
 from newest

@@ -52,5 +52,6 @@ select
     modified_at,
     created_date,
     closed_date,
-    extracted_at
+    extracted_at,
+    batch_id
 from newest

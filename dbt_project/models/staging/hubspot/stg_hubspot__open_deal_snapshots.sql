@@ -38,5 +38,6 @@ select
     pipeline_id,
     stage_id,
     amount,
-    extracted_at
+    extracted_at,
+    batch_id
 from newest

@@ -28,5 +28,6 @@ select
     value,
     note,
     file_name,
-    line_number
+    line_number,
+    batch_id
 from newest
