@@ -136,6 +136,9 @@ class Stream:
     checks: tuple[Check, ...] = ()
     check_cursor_dates: bool = True  # False: the cursor is not a day to range-check
     refuse_new_columns: bool = False  # a column beyond the schema fails (personal data stays out)
+    # declared columns added after batches were landed without them (nullable): such a batch
+    # is read with nulls there (dbt unions by name) instead of failing the schema suite
+    added_columns: tuple[str, ...] = ()
     # how its staged rows add up to the published sum metrics (None: not reconciled)
     reconciliation: Reconciliation | None = None
     # where completeness finds a row per account and complete day (None: not checked)

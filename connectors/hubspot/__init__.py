@@ -1,4 +1,8 @@
-"""HubSpot CRM — deals, contacts (no personal data), pipelines and daily open-deal snapshots."""
+"""HubSpot CRM — deals, contacts (no personal data), pipelines and daily open-deal snapshots.
+
+Breakdowns (DESIGN §5a): `deal_source` (HubSpot's original source: the deal's, else its earliest
+associated contact's; a lead's own) and `pipeline` (deal metrics only: contacts have none).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from connectors.base import (
     table_from_rows,
 )
 from connectors.checks import AtLeast, Dates, NotNull
-from connectors.http import HttpClient, bearer_client
+from connectors.http import HttpClient, RequestError, bearer_client
 from connectors.pagination import (
     CappedCursorPaginator,
     CursorPaginator,
@@ -54,6 +58,13 @@ DEAL_PROPERTIES = [
 ]
 CONTACT_PROPERTIES = ["createdate", "lifecyclestage", "lastmodifieddate"]
 MODIFIED = {"deals": "hs_lastmodifieddate", "contacts": "lastmodifieddate"}
+# HubSpot's original source (ORGANIC_SEARCH, PAID_SOCIAL, OFFLINE, ...): "Original Source Type"
+# on deals, "Original Source" on contacts; requested when the source extracts deal_source
+ORIGINAL_SOURCE = "hs_analytics_source"
+ASSOCIATION_BATCH = 100  # deals per associations batch read
+# the crm metrics counted from contacts (leads) and from deals; only deal metrics have a pipeline
+CONTACT_METRICS = ("leads_created",)
+DEAL_METRICS = ("deals_won", "deals_lost", "won_revenue", "days_to_close", "pipeline_value")
 
 
 class HubSpotConfig(TokenSourceConfig):
@@ -107,6 +118,35 @@ class HubSpotClient(HttpClient):
         )
         for page in pages:
             yield from page.records
+
+    def associated_contacts(self, deal_ids: list[str]) -> dict[str, list[str]]:
+        """The contacts associated with each deal (v4 associations batch read); a deal with
+        more associations than one answer holds is asked again from its own `paging.next`."""
+        contacts: dict[str, list[str]] = {d: [] for d in deal_ids}
+        pending = [{"id": d} for d in deal_ids]
+        asked: set[tuple[str, str | None]] = set()
+        while pending:
+            inputs, pending = pending[:ASSOCIATION_BATCH], pending[ASSOCIATION_BATCH:]
+            for i in inputs:
+                key = (i["id"], i.get("after"))
+                if key in asked:  # a server that never advances must not loop forever
+                    raise RequestError(
+                        self.source, f"the associations of deal {i['id']} do not advance"
+                    )
+                asked.add(key)
+            body = self.post_json(
+                "crm/v4/associations/deals/contacts/batch/read", {"inputs": inputs}
+            )
+            for result in body.get("results", []):
+                deal = str(result["from"]["id"])
+                contacts.setdefault(deal, []).extend(
+                    str(to["toObjectId"]) for to in result.get("to", [])
+                )
+                after = (result.get("paging") or {}).get("next", {}).get("after")
+                if after:
+                    pending.append({"id": deal, "after": str(after)})
+            # a deal without contacts is an entry in `errors` (HTTP 207): no contacts, no source
+        return contacts
 
     def search(
         self, obj: str, properties: list[str], filters: list[dict], sort: str
@@ -180,6 +220,8 @@ class HubSpot(Connector):
     type = "hubspot"
     config_model = HubSpotConfig
     metrics_model = "int_metrics__crm"
+    breakdown_dimensions = ("deal_source", "pipeline")
+    breakdowns_model = "int_metric_breakdowns__crm"
     provenance_model = "int_provenance__crm"
     provenance_streams = ("contacts", "deals", "deal_pipelines", "open_deal_snapshots")
     streams = (
@@ -194,9 +236,14 @@ class HubSpot(Connector):
                     pa.field("created_at", _TS),
                     pa.field("closed_at", _TS),
                     pa.field("modified_at", _TS),
+                    pa.field("original_source", pa.string()),
+                    pa.field("contact_ids", pa.list_(pa.string())),
                 ]
             ),
             primary_key=("deal_id",),
+            # deal_source: HubSpot's original source of the deal and, for a deal without one,
+            # its associated contacts (whose own original source stands in)
+            added_columns=("original_source", "contact_ids"),
             cursor="modified_at",
             description="Deals with the allow-listed properties; the newest version wins.",
             # a night reads only the deals changed since the window start: a quiet stretch (a
@@ -217,9 +264,12 @@ class HubSpot(Connector):
                     pa.field("lifecycle_stage", pa.string()),
                     pa.field("created_at", _TS),
                     pa.field("modified_at", _TS),
+                    # a channel category (ORGANIC_SEARCH, ...), not personal data
+                    pa.field("original_source", pa.string()),
                 ]
             ),
             primary_key=("contact_id",),
+            added_columns=("original_source",),
             cursor="modified_at",
             description="Contacts without personal data (no email, name or phone).",
             checks=(NotNull("created_at"), Dates("created_at", days_after_run=1, utc=True)),
@@ -264,17 +314,26 @@ class HubSpot(Connector):
     )
 
     def provided_metrics(self) -> list[MetricDef]:
-        return [
-            MetricDef(f"crm.{n}")
-            for n in (
-                "leads_created",
-                "deals_won",
-                "deals_lost",
-                "won_revenue",
-                "days_to_close",
-                "pipeline_value",
-            )
-        ]
+        return [MetricDef(f"crm.{n}") for n in (*CONTACT_METRICS, *DEAL_METRICS)]
+
+    def breakdowns(self) -> dict[str, tuple[str, ...]]:
+        """Leads (contacts) by deal_source only: a contact is in no pipeline. Deal metrics by
+        both. The crm metrics are mapped in SQL (no metric_domain), so they are named here."""
+        extracted = self.dimensions()
+        by_metric = {
+            **{m: ("deal_source",) for m in CONTACT_METRICS},
+            **{m: ("deal_source", "pipeline") for m in DEAL_METRICS},
+        }
+        out = {m: tuple(d for d in dims if d in extracted) for m, dims in by_metric.items()}
+        return {f"crm.{m}": dims for m, dims in out.items() if dims}
+
+    def properties(self, obj: str) -> list[str]:
+        """The allow-listed properties of deals or contacts, with the original source when the
+        source extracts deal_source."""
+        listed = self.config.deal_properties if obj == "deals" else self.config.contact_properties
+        if "deal_source" in self.dimensions() and ORIGINAL_SOURCE not in listed:
+            return [*listed, ORIGINAL_SOURCE]
+        return list(listed)
 
     def client(self, ctx: ExtractContext) -> HubSpotClient:
         return bearer_client(
@@ -284,7 +343,9 @@ class HubSpot(Connector):
     def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         from connectors.hubspot.demo import hubspot_batches
 
-        yield from hubspot_batches(self.config, stream, ctx)
+        yield from hubspot_batches(
+            self.config, stream, ctx, sources="deal_source" in self.dimensions()
+        )
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
         client = self.client(ctx)
@@ -311,11 +372,7 @@ class HubSpot(Connector):
                 )
             ]
         else:
-            properties = (
-                self.config.deal_properties
-                if stream.name == "deals"
-                else self.config.contact_properties
-            )
+            properties = self.properties(stream.name)
             if ctx.state.last_window_end is None:
                 records = client.list_all(stream.name, properties)  # first run: everything
             else:
@@ -329,7 +386,19 @@ class HubSpot(Connector):
                 records = client.search(stream.name, properties, since, sort=MODIFIED[stream.name])
             row = self.deal_row if stream.name == "deals" else self.contact_row
             rows = [row(r) for r in records]
+            if stream.name == "deals" and "deal_source" in self.dimensions():
+                self.add_contacts(client, rows)
         yield Batch(table_from_rows(stream.schema, rows), window)
+
+    @staticmethod
+    def add_contacts(client: HubSpotClient, rows: list[dict]) -> None:
+        """The associated contacts of the deals HubSpot gives no original source (deals
+        created without a contact): staging takes the earliest contact's source instead."""
+        unsourced = [r["deal_id"] for r in rows if not r["original_source"]]
+        contacts = client.associated_contacts(unsourced) if unsourced else {}
+        for r in rows:
+            if r["deal_id"] in contacts:
+                r["contact_ids"] = sorted(contacts[r["deal_id"]], key=_numeric_id)
 
     def pipelines(self, client: HubSpotClient) -> Iterator[dict]:
         for pipeline in client.get_json("crm/v3/pipelines/deals").get("results", []):
@@ -357,6 +426,8 @@ class HubSpot(Connector):
             "created_at": iso(p.get("createdate")),
             "closed_at": iso(p.get("closedate")),
             "modified_at": iso(p.get("hs_lastmodifieddate")),
+            "original_source": p.get(ORIGINAL_SOURCE) or None,
+            "contact_ids": None,
         }
 
     @staticmethod
@@ -368,7 +439,12 @@ class HubSpot(Connector):
             "lifecycle_stage": p.get("lifecyclestage"),
             "created_at": iso(p.get("createdate")),
             "modified_at": iso(p.get("lastmodifieddate")),
+            "original_source": p.get(ORIGINAL_SOURCE) or None,
         }
+
+
+def _numeric_id(record_id: str) -> tuple[int, str]:
+    return (int(record_id), "") if record_id.isdigit() else (0, record_id)
 
 
 def _amount(record: dict) -> float | None:

@@ -108,7 +108,8 @@ def test_rate_limits_are_waited_out(crm):
     add_deal(crm, 1)
     crm.rate_limited = 2
     rows = extract(connector(crm), "deals").records.to_pylist()
-    assert len(rows) == 1 and len(crm.requests) == 3
+    listings = [r for r in crm.requests if r["path"] == "/crm/v3/objects/deals"]
+    assert len(rows) == 1 and len(listings) == 3
 
 
 def test_won_and_lost_come_from_pipeline_metadata(crm):
@@ -147,6 +148,7 @@ def test_contacts_land_without_personal_data(crm):
         "lifecycle_stage",
         "created_at",
         "modified_at",
+        "original_source",
     ]
     text = str(batch.records.to_pylist())
     for personal in ("ada@example.com", "Ada", "Lovelace", "12 34 56 78"):
@@ -160,3 +162,70 @@ def test_personal_properties_cannot_be_configured():
         HubSpotConfig(
             name="crm", type="hubspot", access_token="env:X", contact_properties=["email"]
         )
+
+
+def sourced_connector(fake, breakdowns=None):
+    c = connector(fake)
+    if breakdowns is not None:
+        c = HubSpot(c.config.model_copy(update={"breakdowns": breakdowns}))
+        c.policy = RetryPolicy(attempts=3, backoff=0.01, jitter=0)
+    return c
+
+
+def test_deals_land_their_original_source_and_else_their_contacts(crm):
+    """deal_source: HubSpot's original source of the deal; a deal without one (created before
+    any contact was linked) lands its associated contacts, read with the v4 batch read and
+    followed past a page of associations, so staging can use the earliest contact's source."""
+    add_deal(crm, 1)
+    crm.put("deals", "1", **crm.objects["deals"]["1"], hs_analytics_source="PAID_SEARCH")
+    add_deal(crm, 2)  # no source, three contacts over two association pages
+    crm.associate("2", "902", "17", "450")
+    crm.association_page = 2
+    add_deal(crm, 3)  # no source, no contact
+    rows = {r["deal_id"]: r for r in extract(connector(crm), "deals").records.to_pylist()}
+    assert (rows["1"]["original_source"], rows["1"]["contact_ids"]) == ("PAID_SEARCH", None)
+    assert (rows["2"]["original_source"], rows["2"]["contact_ids"]) == (None, ["17", "450", "902"])
+    assert (rows["3"]["original_source"], rows["3"]["contact_ids"]) == (None, [])
+    [listing] = [r for r in crm.requests if r["path"] == "/crm/v3/objects/deals"]
+    assert "hs_analytics_source" in listing["args"]["properties"].split(",")
+    reads = [r["body"] for r in crm.requests if r["path"].startswith("/crm/v4/associations")]
+    # only the deals without a source are asked for; deal 2 a second time from its own cursor
+    assert reads == [
+        {"inputs": [{"id": "2"}, {"id": "3"}]},
+        {"inputs": [{"id": "2", "after": "2"}]},
+    ]
+
+
+def test_contacts_land_their_original_source(crm):
+    crm.put(
+        "contacts",
+        "7",
+        email="bo@example.com",
+        hs_analytics_source="ORGANIC_SEARCH",
+        createdate="2025-03-03T10:00:00.000Z",
+        lastmodifieddate="2025-03-03T10:00:00.000Z",
+    )
+    [row] = extract(connector(crm), "contacts").records.to_pylist()
+    assert row["original_source"] == "ORGANIC_SEARCH"
+    assert "bo@example.com" not in str(row)
+
+
+def test_without_deal_source_nothing_more_is_asked(crm):
+    """breakdowns: [pipeline] extracts no source: no extra property, no association calls."""
+    add_deal(crm, 1)
+    c = sourced_connector(crm, breakdowns=["pipeline"])
+    [row] = extract(c, "deals").records.to_pylist()
+    assert (row["original_source"], row["contact_ids"]) == (None, None)
+    [call] = crm.requests
+    assert "hs_analytics_source" not in call["args"]["properties"]
+
+
+def test_breakdowns_leads_by_source_only_deals_by_source_and_pipeline(crm):
+    everything = connector(crm).breakdowns()
+    assert everything["crm.leads_created"] == ("deal_source",)
+    assert everything["crm.won_revenue"] == ("deal_source", "pipeline")
+    assert everything["crm.pipeline_value"] == ("deal_source", "pipeline")
+    pipelines_only = sourced_connector(crm, breakdowns=["pipeline"]).breakdowns()
+    assert "crm.leads_created" not in pipelines_only
+    assert pipelines_only["crm.deals_won"] == ("pipeline",)
+    assert sourced_connector(crm, breakdowns=[]).breakdowns() == {}

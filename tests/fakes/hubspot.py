@@ -3,7 +3,10 @@
 
 Deals carry HubSpot's calculated properties `hs_is_closed` and `hs_is_closed_won` (from the
 stage's pipeline metadata), returned when asked for and searchable, as HubSpot computes them.
-Records created after the CRM's clock (`now`) do not exist yet.
+Records created after the CRM's clock (`now`) do not exist yet. Deal-to-contact associations
+are read with the v4 associations batch read (`POST /crm/v4/associations/deals/contacts/batch/
+read`): per deal a page of `{toObjectId, associationTypes}` with its own `paging.next.after`, and
+a deal without contacts reported in `errors` of a 207 Multi-Status answer, as HubSpot does.
 """
 
 from __future__ import annotations
@@ -44,10 +47,15 @@ class FakeHubSpot:
     rate_limited: int = 0  # answer this many calls with 429 first
     requests: list[dict] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the CRM's clock
+    associations: dict[str, list[str]] = field(default_factory=dict)  # deal id -> contact ids
+    association_page: int = 500  # associations per deal in one answer (HubSpot: 500)
 
     def install(self, httpserver) -> str:
-        httpserver.expect_request(re.compile(r"^/crm/v3/.+")).respond_with_handler(self.handle)
+        httpserver.expect_request(re.compile(r"^/crm/v[34]/.+")).respond_with_handler(self.handle)
         return f"http://{httpserver.host}:{httpserver.port}"
+
+    def associate(self, deal_id: str, *contact_ids: str) -> None:
+        self.associations.setdefault(deal_id, []).extend(contact_ids)
 
     def put(self, obj: str, record_id: str, **properties) -> None:
         self.objects[obj][record_id] = {
@@ -78,6 +86,8 @@ class FakeHubSpot:
             return self.list(m.group(1), request.args)
         if request.path == "/crm/v3/pipelines/deals":
             return _json({"results": self.pipelines})
+        if request.path == "/crm/v4/associations/deals/contacts/batch/read":
+            return self.associations_read(body)
         return _error(404, "Not found", "OBJECT_NOT_FOUND")
 
     def visible(self, obj) -> dict[str, dict]:
@@ -145,6 +155,44 @@ class FakeHubSpot:
             out["paging"] = {"next": {"after": str(after + limit)}}
         return _json(out)
 
+    def associations_read(self, body):
+        results, errors = [], []
+        for item in body["inputs"]:
+            deal = str(item["id"])
+            linked = self.associations.get(deal, [])
+            if not linked:
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "message": f"No contacts are associated with deal {deal}.",
+                        "context": {"fromObjectId": [deal]},
+                    }
+                )
+                continue
+            start = int(item.get("after", 0))
+            page = linked[start : start + self.association_page]
+            result = {
+                "from": {"id": deal},
+                "to": [
+                    {
+                        "toObjectId": int(c),
+                        "associationTypes": [
+                            {"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}
+                        ],
+                    }
+                    for c in page
+                ],
+            }
+            if start + len(page) < len(linked):
+                result["paging"] = {"next": {"after": str(start + len(page)), "link": None}}
+            results.append(result)
+        answer = {"status": "COMPLETE", "results": results, "startedAt": stamp(self.now)}
+        answer["completedAt"] = answer["startedAt"]
+        if errors:
+            answer |= {"numErrors": len(errors), "errors": errors}
+        return _json(answer, status=207 if errors else 200)
+
     def sort_key(self, obj, record_id, prop):
         if prop == "hs_object_id":
             return int(record_id)
@@ -174,14 +222,16 @@ class FakeHubSpot:
         return False, False
 
 
-def _json(body) -> Response:
+def _json(body, status: int = 200) -> Response:
     headers = {
         "X-HubSpot-RateLimit-Max": "190",
         "X-HubSpot-RateLimit-Remaining": "180",
         "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
         "X-HubSpot-RateLimit-Daily-Remaining": "249000",
     }
-    return Response(json.dumps(body), content_type="application/json", headers=headers)
+    return Response(
+        json.dumps(body), status=status, content_type="application/json", headers=headers
+    )
 
 
 def _error(status: int, message: str, category: str, retry_after: str | None = None) -> Response:

@@ -2,61 +2,14 @@
   CRM metrics per local day and CRM source (part) (crm.*). Event counts are dense: a day inside
   the extracted range with no new lead or closed deal is 0, not missing. Won/lost comes from
   stage metadata. crm.pipeline_value is a stock: the open deals' amount on each snapshot day.
+  The facts are int_crm__metric_events, which int_metric_breakdowns__crm splits by member.
 */
 with contacts as (
     select * from {{ ref('stg_hubspot__contacts') }}
 ),
 
-deals as (
-    select * from {{ ref('stg_hubspot__deals') }}
-),
-
-stages as (
-    select * from {{ ref('stg_hubspot__deal_stages') }}
-),
-
-snapshots as (
-    select * from {{ ref('stg_hubspot__open_deal_snapshots') }}
-),
-
-closed_deals as (
-    select
-        deals.source_name,
-        deals.closed_date,
-        deals.amount,
-        stages.is_won,
-        {{ dbt.datediff('deals.created_date', 'deals.closed_date', 'day') }} as days_open
-    from deals
-    inner join stages
-        on
-            deals.source_name = stages.source_name
-            and deals.pipeline_id = stages.pipeline_id
-            and deals.stage_id = stages.stage_id
-    where stages.is_closed and deals.closed_date is not null
-),
-
 events as (
-    select
-        source_name,
-        'crm.leads_created' as metric_id,
-        created_date as metric_date,
-        1.0 as value
-    from contacts
-    {% for metric_id, expression, condition in [
-        ('crm.deals_won', '1.0', 'is_won'),
-        ('crm.deals_lost', '1.0', 'not is_won'),
-        ('crm.won_revenue', 'coalesce(amount, 0)', 'is_won'),
-        ('crm.days_to_close', 'days_open', 'is_won'),
-    ] %}
-        union all
-        select
-            source_name,
-            '{{ metric_id }}' as metric_id,
-            closed_date as metric_date,
-            {{ expression }} as value
-        from closed_deals
-        where {{ condition }}
-    {% endfor %}
+    select * from {{ ref('int_crm__metric_events') }}
 ),
 
 event_metrics as (
@@ -85,6 +38,7 @@ daily_events as (
         metric_date,
         {{ exact_sum('value') }} as value
     from events
+    where metric_id != 'crm.pipeline_value'
     group by source_name, metric_id, metric_date
 ),
 
@@ -115,8 +69,9 @@ union all
 
 select
     'crm.pipeline_value' as metric_id,
-    snapshot_date as metric_date,
+    metric_date,
     source_name as part,
-    {{ exact_sum('amount') }} as value
-from snapshots
-group by snapshot_date, source_name
+    {{ exact_sum('value') }} as value
+from events
+where metric_id = 'crm.pipeline_value'
+group by metric_date, source_name

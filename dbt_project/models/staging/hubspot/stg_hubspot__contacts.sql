@@ -1,4 +1,5 @@
--- One row per contact (newest landed version). Landing holds no personal data by design.
+-- One row per contact (newest landed version). Landing holds no personal data by design;
+-- original_source is HubSpot's channel category of the contact (ORGANIC_SEARCH, ...).
 -- Incremental: only batches landed since the last build are read (macro only_new_batches);
 -- a change of the reporting time zone rebuilds it from all of landing (decision 37).
 {{
@@ -26,6 +27,7 @@ renamed as (
         source.lifecycle_stage,
         source.created_at,
         source.modified_at,
+        source.original_source,
         {{ to_local_date('source.created_at', 'run_context.timezone') }} as created_date,
         source._window_end as window_end,
         source._extracted_at as extracted_at,
@@ -44,6 +46,7 @@ select
     lifecycle_stage,
     created_at,
     modified_at,
+    original_source,
     created_date,
     window_end,
     extracted_at,

@@ -1,4 +1,7 @@
 -- One row per deal (newest landed version), with dates in the business time zone.
+-- original_source: HubSpot's original source of the deal (null when it has none, then
+-- contact_ids lists its associated contacts, whose source stands in; null in batches landed
+-- before deal_source was extracted).
 -- Incremental: only batches landed since the last build are read (macro only_new_batches);
 -- a change of the reporting time zone rebuilds it from all of landing (decision 37).
 {{
@@ -29,6 +32,8 @@ renamed as (
         source.created_at,
         source.closed_at,
         source.modified_at,
+        source.original_source,
+        source.contact_ids,
         {{ to_local_date('source.created_at', 'run_context.timezone') }} as created_date,
         {{ to_local_date('source.closed_at', 'run_context.timezone') }} as closed_date,
         source._extracted_at as extracted_at,
@@ -50,6 +55,8 @@ select
     created_at,
     closed_at,
     modified_at,
+    original_source,
+    contact_ids,
     created_date,
     closed_date,
     extracted_at,
