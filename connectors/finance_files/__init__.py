@@ -1,9 +1,15 @@
-"""Finance exports — ledger lines from CSV/XLSX files dropped in an inbox folder."""
+"""Finance exports — ledger lines from CSV/XLSX files dropped in an inbox folder.
+
+Breakdown `account_category` (DESIGN §5a): each category metric by the named account groups its
+`accounts:` entry lists, or, for a plain list of ranges, by account number
+(docs/sources/finance_files.md).
+"""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +31,10 @@ from connectors.files import BadFileError, Columns, FileSource, describe_errors,
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 Category = identifier_type("category")
+AccountGroup = identifier_type("account group")
+# a category's accounts: numbers or ranges, or named groups of them (the members of the
+# category's account_category breakdown)
+CategoryAccounts = list[str] | dict[AccountGroup, list[str]]
 
 
 class LedgerColumns(BaseModel):
@@ -46,9 +56,10 @@ class FinanceFilesConfig(SourceConfig):
     encoding: str = Field(default="utf-8-sig", description="CSV encoding (utf-8-sig, cp1252...).")
     date_format: str = Field(default="%Y-%m-%d", description="strptime format of booking dates.")
     columns: LedgerColumns
-    accounts: dict[Category, list[str]] = Field(
-        description="Category -> account numbers or ranges ('1000-1999'); "
-        "becomes finance.<category>."
+    accounts: dict[Category, CategoryAccounts] = Field(
+        description="Category -> account numbers or ranges ('1000-1999'), or -> named groups "
+        "of them ({paid_media: ['2700-2739'], events: ['2740-2759']}); becomes "
+        "finance.<category>, broken down (account_category) by group, else by account.",
     )
     credit_categories: list[str] = Field(
         default_factory=list,
@@ -81,14 +92,30 @@ class FinanceFilesConfig(SourceConfig):
 
     @field_validator("accounts")
     @classmethod
-    def _ranges(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
-        for category, ranges in v.items():
-            for r in ranges:
-                m = _RANGE.match(str(r))
-                if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+    def _ranges(cls, v: dict[str, CategoryAccounts]) -> dict[str, CategoryAccounts]:
+        for category, accounts in v.items():
+            for group, ranges in _groups(accounts):
+                where = f"accounts.{category}" + (f".{group}" if group else "")
+                if not ranges:
+                    raise ValueError(f"{where}: list at least one account number or range")
+                for r in ranges:
+                    m = _RANGE.match(str(r))
+                    if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+                        raise ValueError(
+                            f"{where}: '{r}' is not an account number or a range like '1000-1999'"
+                        )
+            # a line in two ranges of one category would count twice (and be two members)
+            spans = sorted(
+                (int(m.group(1)), int(m.group(2) or m.group(1)), r)
+                for _, ranges in _groups(accounts)
+                for r in ranges
+                if (m := _RANGE.match(str(r)))
+            )
+            for (_, hi, first), (lo, _, second) in pairwise(spans):
+                if lo <= hi:
                     raise ValueError(
-                        f"accounts.{category}: '{r}' is not an account number or a range "
-                        "like '1000-1999'"
+                        f"accounts.{category}: '{first}' and '{second}' overlap; an account "
+                        "may be in one range of a category only"
                     )
         return v
 
@@ -102,14 +129,21 @@ class FinanceFilesConfig(SourceConfig):
             )
         return self
 
-    def account_ranges(self) -> list[tuple[str, int, int]]:
+    def account_ranges(self) -> list[tuple[str, str | None, int, int]]:
+        """(category, account group or None, first account, last account) per range."""
         out = []
-        for category, ranges in self.accounts.items():
-            for r in ranges:
-                m = _RANGE.match(str(r))
-                lo = int(m.group(1))
-                out.append((category, lo, int(m.group(2) or lo)))
+        for category, accounts in self.accounts.items():
+            for group, ranges in _groups(accounts):
+                for r in ranges:
+                    m = _RANGE.match(str(r))
+                    lo = int(m.group(1))
+                    out.append((category, group, lo, int(m.group(2) or lo)))
         return out
+
+
+def _groups(accounts: CategoryAccounts) -> list[tuple[str | None, list[str]]]:
+    """A category's ranges by named group (None: a plain list, no groups)."""
+    return list(accounts.items()) if isinstance(accounts, dict) else [(None, accounts)]
 
 
 LEDGER_LINES = Stream(
@@ -145,6 +179,8 @@ class FinanceFiles(FileSource):
     type = "finance_files"
     config_model = FinanceFilesConfig
     metrics_model = "int_metrics__finance"
+    breakdown_dimensions = ("account_category",)
+    breakdowns_model = "int_metric_breakdowns__finance"
     provenance_model = "int_provenance__finance"
     provenance_streams = ("ledger_lines",)
     streams = (LEDGER_LINES,)
@@ -157,6 +193,7 @@ class FinanceFiles(FileSource):
                 ("account_from", pa.int64()),
                 ("account_to", pa.int64()),
                 ("flip_sign", pa.bool_()),
+                ("account_group", pa.string()),
             ]
         )
     }
@@ -170,13 +207,19 @@ class FinanceFiles(FileSource):
                     "account_from": lo,
                     "account_to": hi,
                     "flip_sign": category in self.config.credit_categories,
+                    "account_group": group,
                 }
-                for category, lo, hi in self.config.account_ranges()
+                for category, group, lo, hi in self.config.account_ranges()
             ]
         }
 
     def provided_metrics(self) -> list[MetricDef]:
         return [MetricDef(f"finance.{c}", unit="currency") for c in self.config.accounts]
+
+    def breakdowns(self) -> dict[str, tuple[str, ...]]:
+        # the category metrics are mapped in SQL (no metric_domain), so they are named here
+        dimensions = self.dimensions()
+        return {f"finance.{c}": dimensions for c in self.config.accounts} if dimensions else {}
 
     def parse(self, path: Path) -> pa.Table:
         return parse_ledger(path, self.config)

@@ -221,3 +221,46 @@ def test_inbox_files_land_oldest_first_so_the_newest_export_wins(tmp_path):
     os.utime(older, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     os.utime(newer, ns=(1_700_000_100_000_000_000, 1_700_000_100_000_000_000))
     assert [b.file_name for b in ledger_batches(tmp_path)] == ["b_first.csv", "a_corrected.csv"]
+
+
+def test_ledger_categories_break_down_by_named_account_groups_else_by_account():
+    """A category may name groups of its ranges (the members of account_category); a plain
+    list has no groups (null), and staging makes each account a member."""
+    config = FinanceFilesConfig(
+        **{
+            **DANISH,
+            "accounts": {
+                "revenue": ["1000-1999"],
+                "marketing_spend": {"paid_media": ["2700-2739", "2745"], "agency": ["2750-2769"]},
+            },
+        }
+    )
+    connector = FinanceFiles(config)
+    rows = connector.catalog_rows()["finance_accounts"]
+    assert [
+        (r["category"], r["account_group"], r["account_from"], r["account_to"]) for r in rows
+    ] == [
+        ("revenue", None, 1000, 1999),
+        ("marketing_spend", "paid_media", 2700, 2739),
+        ("marketing_spend", "paid_media", 2745, 2745),
+        ("marketing_spend", "agency", 2750, 2769),
+    ]
+    assert connector.breakdowns() == {
+        "finance.revenue": ("account_category",),
+        "finance.marketing_spend": ("account_category",),
+    }
+    assert FinanceFiles(FinanceFilesConfig(**{**DANISH, "breakdowns": []})).breakdowns() == {}
+
+
+@pytest.mark.parametrize(
+    ("spend", "message"),
+    [
+        ({"Paid Media": ["2700"]}, "account group 'Paid Media' must use lower-case letters"),
+        ({"paid_media": []}, "accounts.spend.paid_media: list at least one account"),
+        ({"paid_media": ["27x"]}, "accounts.spend.paid_media: '27x' is not an account number"),
+        ({"a": ["2700-2739"], "b": ["2730"]}, "accounts.spend: '2700-2739' and '2730' overlap"),
+    ],
+)
+def test_account_groups_are_identifiers_holding_ranges(spend, message):
+    with pytest.raises(ValueError, match=message):
+        FinanceFilesConfig(**{**DANISH, "accounts": {"revenue": ["1000-1999"], "spend": spend}})

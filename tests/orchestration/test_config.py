@@ -263,3 +263,55 @@ def test_a_filter_names_one_member_of_a_dimension_its_metrics_have(tmp_path):
         "kpis[0] (rate).filter: no source breaks manual.posts_planned down by 'platform'"
         in (lacking[0])
     )
+
+
+CRM_AND_LEDGER = """
+sources:
+  - {name: crm, type: hubspot, access_token: env:HS_TOKEN}
+  - name: ledger
+    type: finance_files
+    path: inbox
+    columns: {date: Dato, account: Konto, amount: Beløb}
+    accounts: {revenue: ["1000-1999"], spend: {ads: ["2700-2739"], agency: ["2740-2799"]}}
+objectives:
+  - {id: sales, perspective: financial, name: Sales}
+kpis:
+  - {id: leads, name: Leads, objective: sales, type: metric, metric: crm.leads_created,
+     target: 10, breakdowns: [deal_source]}
+  - {id: won, name: Won, objective: sales, type: metric, metric: crm.won_revenue,
+     target: 10, breakdowns: [deal_source, pipeline]}
+  - {id: spend, name: Spend, objective: sales, type: metric, metric: finance.spend,
+     target: 10, breakdowns: [account_category]}
+"""
+
+
+def test_a_source_extracts_only_dimensions_its_type_offers(tmp_path):
+    crm = CRM_AND_LEDGER.replace("env:HS_TOKEN}", "env:HS_TOKEN, breakdowns: [channel]}")
+    found = problems(tmp_path, crm.replace("Beløb}\n", "Beløb}\n    breakdowns: [platform]\n"))
+    assert any(
+        "sources[0] (crm).breakdowns: a hubspot source has no dimension 'channel'; "
+        "it offers: deal_source, pipeline" in p
+        for p in found
+    ), found
+    assert any(
+        "sources[1] (ledger).breakdowns: a finance_files source has no dimension 'platform'; "
+        "it offers: account_category" in p
+        for p in found
+    ), found
+
+
+def test_leads_have_no_pipeline_and_the_ledger_breaks_down_by_account_category(tmp_path):
+    config = load_config(write(tmp_path, CRM_AND_LEDGER))
+    dimensions = {
+        (r["metric_id"], r["dimension"])
+        for r in catalog_tables(config, run_id="t", run_date=AS_OF)["metric_dimensions"].to_pylist()
+    }
+    assert ("crm.leads_created", "deal_source") in dimensions
+    assert ("crm.leads_created", "pipeline") not in dimensions  # a contact is in no pipeline
+    assert {("crm.won_revenue", "pipeline"), ("finance.spend", "account_category")} <= dimensions
+    found = problems(tmp_path, CRM_AND_LEDGER.replace("[deal_source]}", "[pipeline]}"))
+    assert (
+        "kpis[0] (leads).breakdowns: no source breaks crm.leads_created down by 'pipeline'"
+        in (found[0])
+    )
+    assert "dimensions all its metrics have: deal_source" in found[0]
