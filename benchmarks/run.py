@@ -45,7 +45,7 @@ from benchmarks.generate import (
     run_scorecard,
     workspace,
 )
-from orchestration.dbt_cli import connector_environment, dbt_command
+from orchestration.dbt_cli import connector_environment, connector_setup, dbt_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = ROOT / "dbt_project"
@@ -107,7 +107,8 @@ def _dbt_layers(run: Path) -> dict[str, float]:
     so a layer's time is the union of its nodes' running intervals, not the sum of their
     durations (the sum overstates a layer by up to 2x; both are printed for tests)."""
     results = json.loads((run / "dbt_results.json").read_text())["results"]
-    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())["nodes"]
+    # the manifest of this connector set, where the pipeline's dbt wrote it
+    manifest = json.loads((connector_setup().folder / "manifest.json").read_text())["nodes"]
     spans: dict[str, list[tuple[datetime, datetime]]] = {}
     summed: dict[str, float] = {}
     for r in results:
