@@ -27,8 +27,16 @@ class SocialDemo:
     """
 
     demo_profile: ClassVar[dict]
+    # the connector's per-post stream (connectors.demo.social_posts generates it from
+    # `demo_profile["post"]`); every other stream is the daily one
+    posts_stream: ClassVar[str | None] = None
 
     def demo(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        if stream.name == self.posts_stream:
+            from connectors.demo.social_posts import post_batches
+
+            yield from post_batches(self, stream, ctx)
+            return
         yield from social_batches(self, stream, ctx, self.accounts()[0])
 
 

@@ -1,4 +1,5 @@
-"""LinkedIn organisation page (Community Management API) — share and follower statistics."""
+"""LinkedIn organisation page (Community Management API) — share and follower statistics, posts,
+and each post's lifetime statistics."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from connectors.base import (
 )
 from connectors.demo.social import SocialDemo
 from connectors.facebook_page import chunks
-from connectors.http import HttpClient, bearer_client
+from connectors.http import AuthError, HttpClient, RequestError, bearer_client
 from connectors.pagination import OffsetPaginator, PageRequest
+from connectors.social_posts import in_chunks, post_days_field, post_stream, post_window
 
 API_URL = "https://api.linkedin.com"
 POSTS = "posts_published"
@@ -37,12 +39,27 @@ STATISTICS = (
     ("organizationalEntityFollowerStatistics", "followerGains", GAINS),
 )
 HISTORY_DAYS = 365  # LinkedIn answers statistics (not posts) for the last 12 months only
+# a post's lifetime counts (totalShareStatistics of organizationalEntityShareStatistics asked
+# for the post itself, without timeIntervals) and the snake_case columns they land in
+POST_STATS = {
+    "impressionCount": "impression_count",
+    "uniqueImpressionsCount": "unique_impressions_count",
+    "clickCount": "click_count",
+    "likeCount": "like_count",
+    "commentCount": "comment_count",
+    "shareCount": "share_count",
+}
+STATS_PER_CALL = 20  # posts per statistics call: the URNs travel in the query string
+REFUSED = (400, 403)  # a post LinkedIn refuses statistics for (not the token: 401 still fails)
 
 
 class LinkedInPageConfig(TokenSourceConfig):
     type: Literal["linkedin_page"] = "linkedin_page"
     organization_id: str = Field(description="Numeric id of the LinkedIn organization.")
     api_version: str = Field(default="202510", description="LinkedIn-Version header (YYYYMM).")
+    post_days: int = post_days_field(
+        HISTORY_DAYS, "LinkedIn answers share statistics for the last 12 months"
+    )
 
 
 def epoch_ms(day: date) -> int:
@@ -51,6 +68,29 @@ def epoch_ms(day: date) -> int:
 
 def utc_day(ms: int) -> date:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).date()
+
+
+def content_type(post: dict) -> str:
+    """What a post carries, from the Posts API's `content`: the kind of its media (image, video,
+    document), else its content key (article, multiImage, poll, carousel, ...), else text (or
+    reshare)."""
+    content = post.get("content") or {}
+    media = (content.get("media") or {}).get("id") or ""
+    if media.startswith("urn:li:") and media.count(":") >= 3:
+        return media.split(":")[2]  # urn:li:image:C4E… -> image
+    if content:
+        return next(iter(content))
+    return "reshare" if post.get("reshareContext") else "text"
+
+
+class LinkedInClient(HttpClient):
+    """Keeps the HTTP status on errors: a post refused statistics (403) is isolated, a rejected
+    token (401) is not."""
+
+    def error_for(self, response):
+        error = super().error_for(response)
+        error.status = response.status_code
+        return error
 
 
 @register
@@ -76,7 +116,15 @@ class LinkedInPage(SocialDemo, Connector):
         "gains": {"organicFollowerGain": 7.0, "paidFollowerGain": 2.0},
         "followers": ("firstDegreeSize", 4100, 1.5),
         "posts": 0.5,
+        "post": {
+            "views": 1300.0,
+            "reach": 0.7,
+            "rates": {"clicks": 0.025, "reactions": 0.02, "comments": 0.003, "shares": 0.002},
+            "half_life_hours": 30.0,
+            "kinds": ("image", "article", "video", "document", "text"),
+        },
     }
+    posts_stream = "organization_posts"
     default_metric_map = {
         "impressions": ("impressionCount",),
         "engagements": ("clickCount", "likeCount", "commentCount", "shareCount"),
@@ -91,6 +139,13 @@ class LinkedInPage(SocialDemo, Connector):
             staging_model="stg_linkedin_page__organization_statistics",
             every_day=True,
         ),
+        post_stream(
+            "organization_posts",
+            "Each post the organisation published in the last post_days days (UTC days), with "
+            "its lifetime statistics as of the extraction; one row per post and extraction.",
+            kinds=("content_type",),
+            metrics=tuple(POST_STATS.values()),
+        ),
     )
 
     def client(self, ctx: ExtractContext) -> HttpClient:
@@ -103,6 +158,7 @@ class LinkedInPage(SocialDemo, Connector):
             },
             policy=self.policy,
             log=ctx.log,
+            client_class=LinkedInClient,
         )
 
     def statistics_window(self, window: Window, ctx: ExtractContext) -> Window | None:
@@ -124,6 +180,9 @@ class LinkedInPage(SocialDemo, Connector):
         return [self.config.organization_id]
 
     def extract(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        if stream.name == self.posts_stream:
+            yield from self.extract_posts(stream, ctx)
+            return
         window = self.window(ctx)
         client = self.client(ctx)
         urn = f"urn:li:organization:{self.config.organization_id}"
@@ -174,3 +233,117 @@ class LinkedInPage(SocialDemo, Connector):
             if any(d < window.start for d in days):
                 break  # newest first: the rest is older than the window
         return [(day, POSTS, float(counts.get(day, 0))) for day in window.days()]
+
+    def extract_posts(self, stream: Stream, ctx: ExtractContext) -> Iterator[Batch]:
+        """The organisation's posts published on the window's UTC days, with each post's
+        lifetime statistics (up to STATS_PER_CALL posts per call)."""
+        window = post_window(self, ctx, self.config.post_days)
+        client = self.client(ctx)
+        urn = f"urn:li:organization:{self.config.organization_id}"
+        posts = list(self.published_posts(client, urn, window))
+        stats = self.post_statistics(client, urn, [p["id"] for p in posts], ctx)
+        rows = [
+            {
+                "account_id": self.config.organization_id,
+                "post_id": p["id"],
+                "created_time": datetime.fromtimestamp(p["publishedAt"] / 1000, tz=UTC),
+                "published_date": utc_day(p["publishedAt"]),
+                # LinkedIn's own link to a post: the feed update of its URN
+                "permalink": f"https://www.linkedin.com/feed/update/{p['id']}/",
+                "content_type": content_type(p),
+                **{c: stats.get(p["id"], {}).get(k) for k, c in POST_STATS.items()},
+            }
+            for p in posts
+        ]
+        yield Batch(table_from_rows(stream.schema, rows), window)
+
+    def published_posts(self, client: HttpClient, urn: str, window: Window) -> Iterator[dict]:
+        """Posts published on the window's days, from the Posts API (newest created first)."""
+        pages = client.paginate(
+            PageRequest("rest/posts", {"q": "author", "author": urn, "sortBy": "CREATED"}),
+            OffsetPaginator(offset_param="start", limit_param="count", limit=100),
+            records=lambda body: body.get("elements", []),
+        )
+        for page in pages:
+            for post in page.records:
+                published = post.get("publishedAt")  # none: a draft
+                if published and window.start <= utc_day(published) <= window.end:
+                    yield post
+            # a post is published when or after it is created: once one was created before
+            # the window, the rest were too (a post scheduled across the cutoff is the exception)
+            if any(utc_day(p["createdAt"]) < window.start for p in page.records):
+                return
+
+    def post_statistics(
+        self, client: HttpClient, urn: str, ids: list[str], ctx: ExtractContext
+    ) -> dict[str, dict[str, float]]:
+        """{post URN: lifetime counts}. Shares and UGC posts are asked for by their own
+        parameter. A call LinkedIn refuses (400/403, e.g. a post it will not report on) is
+        repeated post by post, so one refused post lands without numbers and the others with
+        theirs; when every post is refused the permission is missing, and the run fails."""
+        stats: dict[str, dict[str, float]] = {}
+        refused: list[tuple[str, Exception]] = []
+        answered = 0
+        for param, kind in (("shares", "urn:li:share:"), ("ugcPosts", "urn:li:ugcPost:")):
+            wanted = [i for i in ids if i.startswith(kind)]
+            for chunk in in_chunks(wanted, STATS_PER_CALL):
+                try:
+                    stats.update(self._statistics(client, urn, param, chunk))
+                    answered += 1
+                    continue
+                except (AuthError, RequestError) as e:
+                    if getattr(e, "status", None) not in REFUSED:
+                        raise
+                for post in chunk:
+                    try:
+                        stats.update(self._statistics(client, urn, param, [post]))
+                        answered += 1
+                    except (AuthError, RequestError) as e:
+                        if getattr(e, "status", None) not in REFUSED:
+                            raise
+                        refused.append((post, e))
+        if refused and not answered:
+            raise refused[0][1]
+        if refused:
+            ctx.log.warning(
+                f"{self.config.name}: LinkedIn refused statistics for {len(refused)} post(s) "
+                f"({', '.join(p for p, _ in refused[:5])}: {refused[0][1]}); they land "
+                "without numbers, the other posts with theirs"
+            )
+        return stats
+
+    def _statistics(
+        self, client: HttpClient, urn: str, param: str, posts
+    ) -> dict[str, dict[str, float]]:
+        # Rest.li 2.0: URNs encoded inside List(...), whose brackets and commas are not
+        urns = ",".join(quote(p, safe="") for p in posts)
+        body = client.get_json(
+            "rest/organizationalEntityShareStatistics?q=organizationalEntity"
+            f"&organizationalEntity={quote(urn, safe='')}&{param}=List({urns})"
+        )
+        out = {}
+        for element in body.get("elements", []):
+            post = element.get("share") or element.get("ugcPost")
+            counts = element.get("totalShareStatistics") or {}
+            out[post] = {
+                k: float(counts[k]) for k in POST_STATS if isinstance(counts.get(k), int | float)
+            }
+        return out
+
+    def demo_post_row(self, post) -> dict:
+        """A demo post (connectors.demo.social_posts) as this stream lands it."""
+        urn = f"urn:li:share:{7_000_000_000_000_000_000 + post.number}"
+        return {
+            "account_id": self.config.organization_id,
+            "post_id": urn,
+            "created_time": post.published_at,
+            "published_date": post.day,
+            "permalink": f"https://www.linkedin.com/feed/update/{urn}/",
+            "content_type": post.kind,
+            "impression_count": post.views,
+            "unique_impressions_count": post.reach,
+            "click_count": post.clicks,
+            "like_count": post.reactions,
+            "comment_count": post.comments,
+            "share_count": post.shares,
+        }

@@ -4,7 +4,13 @@ It insists on the `LinkedIn-Version` and `X-Restli-Protocol-Version: 2.0.0` head
 Rest.li `timeIntervals=(timeRange:(start:…,end:…),timeGranularityType:DAY)` queries, and — like
 LinkedIn — refuses statistics older than 12 months. It has a clock (`now`): a UTC day has
 statistics only once it is over, and posts exist from their publication on. The Posts API lists
-every post, however old.
+every post, however old, newest created first, paged with `start`/`count`.
+
+Asked for posts (`shares=List(urn%3Ali%3Ashare%3A…)` or `ugcPosts=List(…)`, no
+`timeIntervals`), the statistics endpoint answers each post's lifetime `totalShareStatistics`,
+with an element per post it reports on (a post older than 12 months gets none); a post in
+`refused` makes it answer 403 ACCESS_DENIED for the whole call, as LinkedIn does for a post it
+will not report on.
 """
 
 from __future__ import annotations
@@ -19,8 +25,34 @@ from werkzeug.wrappers import Request, Response
 INTERVAL = re.compile(r"\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:DAY\)")
 
 
+POST_STATS = (
+    "impressionCount",
+    "uniqueImpressionsCount",
+    "clickCount",
+    "likeCount",
+    "commentCount",
+    "shareCount",
+)
+
+
 def ms(day: date) -> int:
     return int(datetime.combine(day, time(), tzinfo=UTC).timestamp() * 1000)
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass
+class FakePost:
+    """An organisation post. `stats` None: LinkedIn reports zeros for it; `created` defaults
+    to its publication (a scheduled post was created earlier)."""
+
+    published: datetime
+    content: dict | None = None
+    stats: dict[str, int] | None = None
+    created: datetime | None = None
+    id: str = ""  # given by the fake: urn:li:share:<n>, n counting posts oldest first
 
 
 @dataclass
@@ -31,7 +63,8 @@ class FakeLinkedIn:
     shares: dict[date, dict[str, int]] = field(default_factory=dict)
     gains: dict[date, dict[str, int]] = field(default_factory=dict)
     followers: int = 0
-    posts: list[datetime] = field(default_factory=list)
+    posts: list[datetime | FakePost] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # post URNs refused statistics (403)
     delayed: set[date] = field(default_factory=set)  # days whose statistics are not ready yet
     requests: list[dict] = field(default_factory=list)
 
@@ -65,6 +98,10 @@ class FakeLinkedIn:
             return _error(
                 403, "Not enough permissions to access this organization", "ACCESS_DENIED"
             )
+        if path == "/rest/organizationalEntityShareStatistics" and (
+            "shares" in request.args or "ugcPosts" in request.args
+        ):
+            return self.answer_post_statistics(request.args, urn)
         m = INTERVAL.fullmatch(request.args.get("timeIntervals", ""))
         if not m:
             return _error(400, "Invalid timeIntervals", "ILLEGAL_ARGUMENT")
@@ -118,18 +155,34 @@ class FakeLinkedIn:
             return _error(404, "Not found", "NOT_FOUND")
         return _json({"paging": {"count": 10, "start": 0, "links": []}, "elements": elements})
 
+    def posts_of(self) -> list[FakePost]:
+        """Every post, oldest first, each with its URN."""
+        posts = [p if isinstance(p, FakePost) else FakePost(p) for p in self.posts]
+        posts.sort(key=lambda p: p.published)
+        for n, post in enumerate(posts):
+            post.id = post.id or f"urn:li:share:{7_100_000_000_000_000_000 + n}"
+        self.posts = posts
+        return posts
+
     def answer_posts(self, args) -> Response:
         start, count = int(args.get("start", 0)), int(args.get("count", 10))
-        ordered = sorted((t for t in self.posts if t <= self.now), reverse=True)
+        ordered = sorted(
+            (p for p in self.posts_of() if p.published <= self.now),
+            key=lambda p: p.created or p.published,
+            reverse=True,
+        )
         page = ordered[start : start + count]
         elements = [
             {
-                "id": f"urn:li:share:{start + i}",
+                "id": p.id,
                 "author": args.get("author"),
-                "createdAt": int(t.timestamp() * 1000),
-                "publishedAt": int(t.timestamp() * 1000),
+                "createdAt": epoch_ms(p.created or p.published),
+                "publishedAt": epoch_ms(p.published),
+                "lifecycleState": "PUBLISHED",
+                "visibility": "PUBLIC",
+                **({"content": p.content} if p.content else {}),
             }
-            for i, t in enumerate(page)
+            for p in page
         ]
         return _json(
             {
@@ -137,6 +190,34 @@ class FakeLinkedIn:
                 "elements": elements,
             }
         )
+
+    def answer_post_statistics(self, args, urn: str) -> Response:
+        wanted = []
+        for param in ("shares", "ugcPosts"):
+            value = args.get(param)
+            if value is None:
+                continue
+            if not (value.startswith("List(") and value.endswith(")")):
+                return _error(400, f"Invalid {param}", "ILLEGAL_ARGUMENT")
+            wanted += [(param, u) for u in value[5:-1].split(",") if u]
+        for i, (param, post) in enumerate(wanted):
+            if post in self.refused:
+                return _error(
+                    403,
+                    "Unpermitted fields present in PARAMETER: Data Processing Exception while "
+                    f"processing fields [/{param}[{i}]]",
+                    "ACCESS_DENIED",
+                )
+        year_ago = self.now - timedelta(days=365)
+        posts = {p.id: p for p in self.posts_of() if year_ago <= p.published <= self.now}
+        elements = []
+        for param, post in wanted:
+            if post not in posts:
+                continue
+            stats = dict.fromkeys(POST_STATS, 0) | (posts[post].stats or {})
+            key = "share" if param == "shares" else "ugcPost"
+            elements.append({"organizationalEntity": urn, key: post, "totalShareStatistics": stats})
+        return _json({"paging": {"count": 10, "start": 0, "links": []}, "elements": elements})
 
 
 def _json(body) -> Response:

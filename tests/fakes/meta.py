@@ -8,6 +8,14 @@ Insights come back as Meta documents them: `{"data": [{"name", "period", "values
 Like Meta, it has a clock (`now`): a Pacific day has insights only once it is over (a series
 stops at the last day that ended; a total counts only days that ended), posts exist from their
 creation time on, and Instagram's follower_count reaches back 30 days, not counting today.
+
+Posts and media (`/{page}/published_posts`, `/{account}/media`) come newest first, cursor-paged
+with `paging.next`, filtered by `since`/`until` (Unix seconds) and answering the `fields` asked
+for; `comments.limit(0).summary(true)` gives `summary.total_count`, and `shares` is left out of
+a post nobody shared, as Graph does. A post's `/{post-id}/insights` answers its lifetime values
+(`period: lifetime`, one value, no end_time); a metric it has no value for is left out of
+`data` (Instagram's "empty data set"), a retired one fails the call with code 100, and a media
+with too few viewers answers code 10.
 """
 
 from __future__ import annotations
@@ -35,13 +43,43 @@ def utc_text(moment: datetime) -> str:
 
 
 @dataclass
+class FakePost:
+    """A post or media with what Graph tells about it. `insights` None: every metric asked
+    for is 0 (a post only counted by time); `insights_error` is a Graph error code its insights
+    answer (10: not enough viewers)."""
+
+    created: datetime
+    fields: dict = field(default_factory=dict)  # permalink_url, status_type, media_type, ...
+    insights: dict | None = None  # lifetime metric -> value (a dict for *_by_type_total)
+    comments: int = 0
+    shares: int = 0
+    insights_error: int | None = None
+    id: str = ""  # given by the fake: <node>_<n>, n counting the node's posts oldest first
+
+
+def requested_fields(spec: str) -> set[str]:
+    """The top-level names of a Graph `fields` list (`a,b.limit(0).summary(true),c{d,e}`)."""
+    names, depth, current = set(), 0, ""
+    for ch in spec:
+        depth += (ch in "({") - (ch in ")}")
+        if ch == "," and depth == 0:
+            names.add(current)
+            current = ""
+        else:
+            current += ch
+    names.add(current)
+    return {re.split(r"[.{(]", n, maxsplit=1)[0].strip() for n in names if n.strip()}
+
+
+@dataclass
 class FakeGraph:
     token: str
     version: str = "v24.0"
     insights: dict[str, dict[str, dict[date, float]]] = field(
         default_factory=dict
     )  # node->metric->day
-    posts: dict[str, list[datetime]] = field(default_factory=dict)  # node -> created times
+    # node -> its posts or media: created times, or FakePosts with fields and insights
+    posts: dict[str, list[datetime | FakePost]] = field(default_factory=dict)
     fields: dict[str, dict] = field(default_factory=dict)  # node -> account fields
     retired: set[str] = field(default_factory=set)
     throttle_next: list[int] = field(default_factory=list)  # error codes to answer next
@@ -49,6 +87,7 @@ class FakeGraph:
     requests: list[dict] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)  # more tokens accepted besides `token`
     now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the platform's clock
+    ignores_since: bool = False  # list every post, whatever since/until say
 
     def is_over(self, day: date) -> bool:
         """Whether a Pacific day has ended by the platform's clock (insights exist for it)."""
@@ -73,7 +112,10 @@ class FakeGraph:
             return _error(400, code, f"({code}) Application request limit reached")
         parts = request.path.split("/")[2:]
         node, edge = parts[0], (parts[1] if len(parts) > 1 else None)
-        if edge == "insights":
+        post = self.post(node)
+        if edge == "insights" and post is not None:
+            body = self.answer_post_insights(post, request.args)
+        elif edge == "insights":
             body = self.answer_insights(node, request.args)
         elif edge in ("published_posts", "media"):
             body = self.answer_posts(node, edge, request)
@@ -125,21 +167,72 @@ class FakeGraph:
             data.append(item)
         return {"data": data, "paging": {"previous": "", "next": ""}}
 
+    def posts_of(self, node: str) -> list[FakePost]:
+        """The node's posts, oldest first, each with its id."""
+        posts = [p if isinstance(p, FakePost) else FakePost(p) for p in self.posts.get(node, [])]
+        posts.sort(key=lambda p: p.created)
+        for n, post in enumerate(posts):
+            post.id = post.id or f"{node}_{n}"
+        self.posts[node] = posts
+        return posts
+
+    def post(self, node: str) -> FakePost | None:
+        """The post or media with this id, once it exists by the platform's clock."""
+        for owner in list(self.posts):
+            for post in self.posts_of(owner):
+                if post.id == node and post.created <= self.now:
+                    return post
+        return None
+
+    def answer_post_insights(self, post: FakePost, args):
+        metrics = args["metric"].split(",")
+        if any(m in self.retired for m in metrics):
+            return _error(400, 100, "(#100) The value must be a valid insights metric")
+        if post.insights_error is not None:
+            return _error(
+                400, post.insights_error, "(#10) Not enough viewers for the media to show insights"
+            )
+        values = post.insights if post.insights is not None else dict.fromkeys(metrics, 0)
+        data = [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values[m]}],
+                "title": m,
+                "description": m,
+                "id": f"{post.id}/insights/{m}/lifetime",
+            }
+            for m in metrics
+            if m in values
+        ]
+        return {"data": data}
+
+    def render(self, post: FakePost, key: str, wanted: set[str]) -> dict:
+        """A post as Graph answers it: the fields asked for (and its id and time)."""
+        item = {"id": post.id, key: utc_text(post.created)}
+        item.update({k: v for k, v in post.fields.items() if k in wanted})
+        if "comments" in wanted:
+            item["comments"] = {
+                "data": [],
+                "summary": {"order": "ranked", "total_count": post.comments, "can_comment": True},
+            }
+        if "shares" in wanted and post.shares:
+            item["shares"] = {"count": post.shares}
+        return item
+
     def answer_posts(self, node, edge, request):
         args = request.args
         limit = int(args.get("limit", 25))
         start = int(args.get("after", 0))
         # newest first; a post scheduled after the platform's clock does not exist yet
-        times = sorted((t for t in self.posts.get(node, []) if t <= self.now), reverse=True)
-        if "since" in args:
+        posts = [p for p in reversed(self.posts_of(node)) if p.created <= self.now]
+        if "since" in args and not self.ignores_since:
             lo, hi = int(args["since"]), int(args["until"])
-            times = [t for t in times if lo <= t.timestamp() < hi]
+            posts = [p for p in posts if lo <= p.created.timestamp() < hi]
         key = "created_time" if edge == "published_posts" else "timestamp"
-        page = times[start : start + limit]
-        body = {
-            "data": [{key: utc_text(t), "id": f"{node}_{start + i}"} for i, t in enumerate(page)]
-        }
-        if start + limit < len(times):
+        wanted = requested_fields(args.get("fields", ""))
+        body = {"data": [self.render(p, key, wanted) for p in posts[start : start + limit]]}
+        if start + limit < len(posts):
             query = "&".join(
                 f"{k}={v}" for k, v in {**args.to_dict(), "after": start + limit}.items()
             )

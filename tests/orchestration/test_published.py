@@ -22,6 +22,7 @@ def test_the_marts_declare_every_star_table_once_with_a_row_order():
         "kpi_breakdowns",
         "metric_sources",
         "landing_batches",
+        "social_posts",
     ]
     assert {t.name for t in tables} | {"publish_log"} >= STAR_TABLES  # the ★ contract
     by_name = {t.name: t for t in tables}
