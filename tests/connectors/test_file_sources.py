@@ -264,3 +264,90 @@ def test_ledger_categories_break_down_by_named_account_groups_else_by_account():
 def test_account_groups_are_identifiers_holding_ranges(spend, message):
     with pytest.raises(ValueError, match=message):
         FinanceFilesConfig(**{**DANISH, "accounts": {"revenue": ["1000-1999"], "spend": spend}})
+
+
+TEAM = {
+    "name": "team",
+    "type": "manual_metrics",
+    "path": ".",
+    "metrics": {"training_hours": "sum", "employee_nps": "average"},
+}
+
+
+def test_manual_rows_may_name_a_dimension_and_member(tmp_path):
+    """A day's value typed as members (by team and by topic), or as a total with its members;
+    rows without the pair are totals. Every row lands, members with their pair."""
+    sheet = tmp_path / "team.csv"
+    sheet.write_text(
+        "date,metric,value,note,dimension,member\n"
+        "2025-01-06,training_hours,4,,team,sales\n"
+        "2025-01-06,training_hours,6,,team,marketing\n"
+        "2025-01-06,training_hours,7.5,,topic,ga4\n"
+        "2025-01-06,training_hours,2.5,,topic,seo\n"
+        "2025-01-13,training_hours,12,,,\n"
+        "2025-01-15,employee_nps,31,pulse,,\n"
+        "2025-01-15,employee_nps,40,,team,sales\n"
+    )
+    rows = parse_manual(sheet, ManualMetricsConfig(**TEAM)).to_pylist()
+    assert [(r["line_number"], r["value"], r["dimension"], r["member"]) for r in rows] == [
+        (2, 4.0, "team", "sales"),
+        (3, 6.0, "team", "marketing"),
+        (4, 7.5, "topic", "ga4"),
+        (5, 2.5, "topic", "seo"),
+        (6, 12.0, None, None),
+        (7, 31.0, None, None),
+        (8, 40.0, "team", "sales"),
+    ]
+
+
+def test_manual_members_that_do_not_add_up_refuse_the_sheet_with_line_numbers(tmp_path):
+    sheet = tmp_path / "team.csv"
+    sheet.write_text(
+        "date,metric,value,dimension,member\n"
+        "2025-01-06,training_hours,10,,\n"  # 2: the total
+        "2025-01-06,training_hours,4,team,sales\n"  # 3-4: team adds up to 9, not 10
+        "2025-01-06,training_hours,5,team,marketing\n"
+        "2025-01-13,training_hours,4,team,sales\n"  # 5-6: no total, team 10 but topic 8
+        "2025-01-13,training_hours,6,team,marketing\n"
+        "2025-01-13,training_hours,8,topic,ga4\n"
+        "2025-01-15,employee_nps,40,team,sales\n"  # 8: an average's members need the total
+        "2025-01-20,training_hours,3,,sales\n"  # 9: a member without a dimension
+        "2025-01-20,training_hours,3,team,\n"  # 10: a dimension without a member
+        "2025-01-27,training_hours,3,Team,sales\n"  # 11: not an identifier
+        "2025-01-27,training_hours,3,,\n"  # 12
+        "2025-01-27,training_hours,4,,\n"  # 13: the total twice
+    )
+    with pytest.raises(BadFileError) as e:
+        parse_manual(sheet, ManualMetricsConfig(**TEAM))
+    reason = e.value.reason
+    assert reason.startswith("7 bad row(s): ")
+    for expected in (
+        "line 3: training_hours on 2025-01-06: the team members add up to 9 but the day's total "
+        "(line 2) is 10",
+        "line 7: training_hours on 2025-01-13: the topic members add up to 8 but the team "
+        "members add up to 10",
+        "line 8: employee_nps on 2025-01-15: the members of an average do not add up to its "
+        "value; give the day's value in a row without dimension and member",
+        "line 9: member 'sales' has no dimension",
+        "line 10: dimension 'team' has no member",
+        "line 11: dimension 'Team' must use lower-case letters",
+        "line 13: training_hours on 2025-01-27 is also on line 12",
+    ):
+        assert expected in reason, reason
+
+
+def test_a_dimension_column_needs_its_member_column(tmp_path):
+    sheet = tmp_path / "team.csv"
+    sheet.write_text("date,metric,value,dimension\n2025-01-06,training_hours,4,team\n")
+    with pytest.raises(BadFileError, match="has a 'dimension' column but no 'member' column"):
+        parse_manual(sheet, ManualMetricsConfig(**TEAM))
+
+
+def test_manual_sources_publish_the_dimensions_they_declare():
+    declared = ManualMetrics(ManualMetricsConfig(**TEAM, breakdowns=["team", "topic"]))
+    assert declared.offered_dimensions() == ("team", "topic")
+    assert declared.breakdowns() == {
+        "manual.training_hours": ("team", "topic"),
+        "manual.employee_nps": ("team", "topic"),
+    }
+    assert ManualMetrics(ManualMetricsConfig(**TEAM)).breakdowns() == {}
