@@ -4,7 +4,8 @@ Each endpoint's records are read page by page, and each record becomes one row p
 metric: (endpoint, record key, day, metric id, value). Rows land as-is; `int_metrics__rest_api`
 keeps only the newest extraction of every record, so a record the API restates (a refunded
 order, a corrected count) replaces its earlier values instead of adding to them. See
-docs/sources/rest_api.md and decision 31.
+docs/sources/rest_api.md and decision 31. Fields an endpoint declares as `dimensions` land
+with every row of the record, so its metrics are also published per member (DESIGN §5a).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from connectors.base import Batch, Connector, ExtractContext, MetricDef, Stream,
 from connectors.http import HttpClient, SourceError
 from connectors.rest_api.config import Endpoint, HeaderAuth, QueryAuth, RestApiConfig
 from connectors.rest_api.pagination import pages
-from connectors.rest_api.records import RecordError, metric_rows
+from connectors.rest_api.records import RecordError, metric_rows, record_members
 from connectors.secrets import resolve_secret
 
 API_METRIC_RECORDS = Stream(
@@ -30,9 +31,15 @@ API_METRIC_RECORDS = Stream(
             pa.field("date", pa.date32()),
             pa.field("metric", pa.string()),
             pa.field("value", pa.float64()),
+            # the record's member of each dimension its endpoint declares (null: none declared)
+            pa.field(
+                "dimensions",
+                pa.list_(pa.struct([("dimension", pa.string()), ("member", pa.string())])),
+            ),
         ]
     ),
     primary_key=("endpoint", "record_key", "metric"),
+    added_columns=("dimensions",),
     cursor="date",
     description="One row per API record and mapped metric; the newest extraction of a record "
     "replaces all of its earlier values.",
@@ -44,6 +51,7 @@ class RestApi(Connector):
     type = "rest_api"
     config_model = RestApiConfig
     metrics_model = "int_metrics__rest_api"
+    breakdowns_model = "int_metric_breakdowns__rest_api"
     provenance_model = "int_provenance__rest_api"
     provenance_streams = ("api_metric_records",)
     streams = (API_METRIC_RECORDS,)
@@ -58,6 +66,24 @@ class RestApi(Connector):
             for m in endpoint.metrics:
                 out.setdefault(m.metric, MetricDef(m.metric, unit=m.unit, additivity=m.additivity))
         return list(out.values())
+
+    def offered_dimensions(self) -> tuple[str, ...]:
+        # the record fields the endpoints declare as dimensions
+        return tuple(dict.fromkeys(d for e in self.config.endpoints for d in e.dimensions))
+
+    def breakdowns(self) -> dict[str, tuple[str, ...]]:
+        """A metric is broken down by a dimension when every endpoint mapping into it declares
+        the dimension (else the other endpoints' records would be in no member)."""
+        extracted = self.dimensions()
+        out = {}
+        for m in self.provided_metrics():
+            feeding = [
+                e for e in self.config.endpoints if any(x.metric == m.metric_id for x in e.metrics)
+            ]
+            shared = [d for d in extracted if all(d in e.dimensions for e in feeding)]
+            if shared:
+                out[m.metric_id] = tuple(shared)
+        return out
 
     def client(self, ctx: ExtractContext) -> HttpClient:
         config: RestApiConfig = self.config
@@ -113,6 +139,7 @@ class RestApi(Connector):
             for i, record in enumerate(records):
                 try:
                     key, day, values = metric_rows(record, endpoint, config.zone)
+                    members = record_members(record, key, endpoint)
                 except RecordError as e:
                     raise SourceError(
                         config.name,
@@ -121,15 +148,23 @@ class RestApi(Connector):
                 if not config.start_date <= day <= window.end:
                     outside += 1
                     continue
-                newest[key] = (day, values)  # a record seen twice (paging shifted): the later
+                # a record seen twice (paging shifted): the later
+                newest[key] = (day, values, members)
         if outside:
             ctx.log.info(
                 f"{config.name}.{endpoint.name}: {outside} records dated outside "
                 f"{config.start_date}..{window.end} (the last day that is over) were skipped"
             )
         rows = [
-            {"endpoint": endpoint.name, "record_key": key, "date": day, "metric": m, "value": v}
-            for key, (day, values) in newest.items()
+            {
+                "endpoint": endpoint.name,
+                "record_key": key,
+                "date": day,
+                "metric": m,
+                "value": v,
+                "dimensions": members,
+            }
+            for key, (day, values, members) in newest.items()
             for m, v in values
         ]
         ctx.log.info(f"{config.name}.{endpoint.name}: {len(newest)} records, window {window}")

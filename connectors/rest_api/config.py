@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from connectors.base import SourceConfig, identifier_type, time_zone
+from connectors.base import DimensionName, SourceConfig, identifier_type, time_zone
 from connectors.pagination import (
     CursorPaginator,
     LinkHeaderPaginator,
@@ -240,6 +240,12 @@ class Endpoint(_Strict):
     pagination: Pagination = Field(default_factory=lambda: NoPagination(style="none"))
     max_pages: int = Field(default=10_000, ge=1, description="A guard against endless paging.")
     metrics: list[MetricMapping] = Field(min_length=1)
+    dimensions: dict[DimensionName, str] = Field(
+        default_factory=dict,
+        description="Dimension -> field path of the record's member, e.g. {channel: "
+        "source.channel}: the endpoint's metrics are also published per member (a record "
+        "without the field is member '(not set)').",
+    )
     may_be_empty: bool = Field(
         default=False,
         description="A window without records is normal (refunds, a quiet list): it lands "
@@ -256,6 +262,13 @@ class Endpoint(_Strict):
     def _key_paths(cls, v: list[str]) -> list[str]:
         for p in v:
             _field_path(p, "primary_key")
+        return v
+
+    @field_validator("dimensions")
+    @classmethod
+    def _member_paths(cls, v: dict[str, str]) -> dict[str, str]:
+        for dimension, path in v.items():
+            _field_path(path, f"dimensions.{dimension}")
         return v
 
 

@@ -45,6 +45,27 @@ def record_key(record: dict, endpoint: Endpoint) -> str:
     return "|".join(parts)
 
 
+def record_members(record: dict, key: str, endpoint: Endpoint) -> list[dict] | None:
+    """The record's member of each dimension the endpoint declares (None when it declares
+    none): text as it is, numbers and booleans as text, a missing or empty field None (member
+    '(not set)' in dbt). An object or a list is an error: it names no member."""
+    if not endpoint.dimensions:
+        return None
+    out = []
+    for dimension, path in endpoint.dimensions.items():
+        raw = lookup(record, path, None)
+        if isinstance(raw, dict | list):
+            raise RecordError(f"'{key}': {path} = {raw!r} is not a text or a number")
+        if isinstance(raw, bool):
+            member = str(raw).lower()
+        elif isinstance(raw, float) and raw.is_integer():
+            member = str(int(raw))
+        else:
+            member = None if raw is None else str(raw).strip() or None
+        out.append({"dimension": dimension, "member": member})
+    return out
+
+
 def metric_rows(record: Any, endpoint: Endpoint, zone: ZoneInfo) -> tuple[str, date, list]:
     """(record key, day, [(metric id, value), ...]) for one record.
 

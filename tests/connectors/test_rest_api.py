@@ -162,6 +162,7 @@ def test_records_outside_start_date_and_the_last_complete_day_are_skipped_and_nu
             "date": date(2026, 11, 5),
             "metric": m,
             "value": v,
+            "dimensions": None,  # the endpoint declares none
         }
         for m, v in (("shop.orders", 1.0), ("shop.revenue", None))
     ]
@@ -255,3 +256,50 @@ def test_a_quiet_endpoint_lands_nothing_only_where_it_may_be_empty(api):
     c = connector(api.url, [endpoint("cursor"), other])
     assert [b.records.num_rows for b in extract(c)] == [0, 4]
     assert connector(api.url, [endpoint("cursor", may_be_empty=True)]).may_be_empty(c.streams[0])
+
+
+def test_declared_dimensions_land_each_records_member_with_every_row(api):
+    """`dimensions: {channel: source.channel, ...}`: each metric row of a record carries its
+    member of every declared dimension; a missing or empty field is no member (null), a number
+    is its text."""
+    records = orders(4)
+    records[0]["source"] = {"channel": "email"}
+    records[0]["shipping"] = {"country": "DK"}
+    records[1]["source"] = {"channel": " paid_social "}
+    records[1]["shipping"] = {"zone": 3.0}
+    records[2]["source"] = {"channel": ""}
+    api.add("v1/none/orders", "none", records)
+    dims = {"channel": "source.channel", "country": "shipping.country", "zone": "shipping.zone"}
+    [batch] = extract(connector(api.url, [endpoint("none", dimensions=dims)]))
+    members = {
+        r["record_key"]: {d["dimension"]: d["member"] for d in r["dimensions"]}
+        for r in batch.records.to_pylist()
+        if r["metric"] == "shop.revenue"
+    }
+    assert members == {
+        "1": {"channel": "email", "country": "DK", "zone": None},
+        "2": {"channel": "paid_social", "country": None, "zone": "3"},
+        "3": {"channel": None, "country": None, "zone": None},
+        "4": {"channel": None, "country": None, "zone": None},
+    }
+    records[3]["source"] = {"channel": {"name": "email"}}
+    with pytest.raises(
+        SourceError, match=r"record 4 '4': source.channel = \{'name': 'email'\} is "
+    ):
+        extract(connector(api.url, [endpoint("none", dimensions=dims)]))
+
+
+def test_a_metric_is_broken_down_by_what_every_endpoint_feeding_it_declares(api):
+    shop = endpoint("none", dimensions={"channel": "source.channel", "country": "country"})
+    refunds = {
+        **endpoint("cursor", dimensions={"channel": "source.channel"}),
+        "name": "refunds",
+        "metrics": [{"metric": "shop.revenue", "field": "total.amount", "unit": "currency"}],
+    }
+    c = connector(api.url, [shop, refunds])
+    assert c.offered_dimensions() == ("channel", "country")
+    # orders come from one endpoint (both dimensions); revenue also from refunds (channel only)
+    assert c.breakdowns() == {"shop.orders": ("channel", "country"), "shop.revenue": ("channel",)}
+    chosen = connector(api.url, [shop, refunds], breakdowns=["country"])
+    assert chosen.breakdowns() == {"shop.orders": ("country",)}
+    assert connector(api.url, [endpoint("none")]).breakdowns() == {}

@@ -315,3 +315,41 @@ def test_leads_have_no_pipeline_and_the_ledger_breaks_down_by_account_category(t
         in (found[0])
     )
     assert "dimensions all its metrics have: deal_source" in found[0]
+
+
+def test_a_rest_api_source_offers_the_dimensions_its_endpoints_declare(tmp_path):
+    text = """
+    sources:
+      - name: shop
+        type: rest_api
+        base_url: https://api.example.com
+        breakdowns: [channel]
+        endpoints:
+          - name: orders
+            path: v1/orders
+            primary_key: [id]
+            date_field: created_at
+            dimensions: {channel: source.channel}
+            metrics: [{metric: shop.orders}]
+    objectives:
+      - {id: sales, perspective: financial, name: Sales}
+    kpis:
+      - {id: orders, name: Orders, objective: sales, type: metric, metric: shop.orders,
+         target: 10, breakdowns: [channel]}
+    """
+    config = load_config(write(tmp_path, text))
+    dimensions = catalog_tables(config, run_id="t", run_date=AS_OF)["metric_dimensions"]
+    assert dimensions.to_pylist() == [{"metric_id": "shop.orders", "dimension": "channel"}]
+    found = problems(tmp_path, text.replace("breakdowns: [channel]\n", "breakdowns: [country]\n"))
+    assert any(
+        "sources[0] (shop).breakdowns: a rest_api source has no dimension 'country'; "
+        "it offers: channel" in p
+        for p in found
+    ), found
+    name = problems(tmp_path, text.replace("{channel: source.channel}", "{Channel: source.x}"))
+    assert any("dimension 'Channel' must use lower-case letters" in p for p in name), name
+    path = problems(tmp_path, text.replace("{channel: source.channel}", "{channel: source..x}"))
+    assert any(
+        "endpoints[0].dimensions: dimensions.channel 'source..x' is not a field path" in p
+        for p in path
+    ), path
