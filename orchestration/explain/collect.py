@@ -244,7 +244,8 @@ class _Reader:
             "sources": self._sources(metric_id, grain, start, additivity),
             "previous": None,
         }
-        for first, last in earlier:
+        if earlier:  # growth and change compare with the previous period
+            ((first, last),) = earlier
             out["previous"] = {
                 "period_start": first.isoformat(),
                 "period_end": last.isoformat(),

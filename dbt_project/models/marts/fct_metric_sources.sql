@@ -1,13 +1,15 @@
 /*
   provenance.metric_sources: every metric per grain, period, source and account (GA4 property,
   social account, ledger account, API endpoint; the source itself for a CRM or a manual sheet),
-  with the account's own value rolled up exactly as the metric's total is (metric_rollup): a
-  sum adds the account's days, a stock takes the account's own last value in the period, an
-  average is the mean of the account's days, and a sourced metric is the value the source
-  reported for the account and period (GA4 users per property). So for sum, last and sourced
-  metrics the accounts add up to the metric's total (a dbt test checks the sums).
-  A source whose type declares no provenance model has one account, itself, from its metrics
-  model's part.
+  with the account's own value rolled up as the metric's total is (DESIGN §5): a sum adds the
+  account's days, an average is the mean of the account's days with a value, a stock takes the
+  account's own last value in the period (metric_rollup, the macro the totals use), and a
+  sourced metric is the value the source reported for the account and period (GA4 users per
+  property). So for sum, last and sourced metrics the accounts add up to the metric's total (a
+  dbt test checks the sums). A source whose type declares no provenance model has one account,
+  itself, from its metrics model's part.
+  Sums and averages are plain aggregates of the account's days: the stock rule's ranking of
+  days is only run for stocks (at 200 GA4 properties it was most of this model's time).
 */
 with registry as (
     select
@@ -59,8 +61,56 @@ parts as (
     select * from unrecorded
 ),
 
-rolled_up as (
-    {{ metric_rollup('parts', ['source_name', 'account']) }}
+account_days as (
+    select
+        metric_id,
+        source_name,
+        account,
+        metric_date,
+        max(additivity) as additivity,
+        {{ exact_sum('value') }} as value
+    from parts
+    group by metric_id, source_name, account, metric_date
+),
+
+-- sums and averages: the account's days added (an average over its days with a value)
+flows as (
+    select
+        metric_id,
+        source_name,
+        account,
+        'day' as grain,
+        metric_date as period_start,
+        metric_date as period_end,
+        value
+    from account_days
+    where additivity <> 'last'
+    {% for grain in period_grains() %}
+        union all
+        select
+            metric_id,
+            source_name,
+            account,
+            '{{ grain }}' as grain,
+            {{ period_start(grain, 'metric_date') }} as period_start,
+            {{ period_end(grain, period_start(grain, 'metric_date')) }} as period_end,
+            case max(additivity)
+                when 'sum' then {{ exact_sum('value') }}
+                else {{ exact_sum('value') }} / count(*)
+            end as value
+        from account_days
+        where additivity in ('sum', 'average')
+        group by metric_id, source_name, account, {{ period_start(grain, 'metric_date') }}
+    {% endfor %}
+),
+
+stock_parts as (
+    select * from parts
+    where additivity = 'last'
+),
+
+stocks as (
+    {{ metric_rollup('stock_parts', ['source_name', 'account']) }}
 ),
 
 sourced as (
@@ -84,7 +134,9 @@ sourced as (
 ),
 
 unioned as (
-    select * from rolled_up
+    select * from flows
+    union all
+    select * from stocks
     union all
     select * from sourced
 )
