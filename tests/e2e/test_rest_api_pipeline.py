@@ -1,7 +1,8 @@
 """`scorecard run` with a `rest_api` source: five endpoints of one local JSON API, one per
 pagination style, configured in scorecard.yml only. Their metrics are published in
 `scorecard.metric_values`, KPIs are computed from them, and records the API restates replace
-their earlier values on the next run."""
+their earlier values on the next run. Orders are also broken down by a record field declared as
+a dimension (`channel`), and a restated order moves to its new member."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ sources:
         metrics:
           - {{metric: shop.orders}}
           - {{metric: shop.revenue, field: total.amount, unit: currency}}
+        dimensions: {{channel: source.channel}}
       - name: visits
         path: v1/visits
         records_path: results
@@ -85,7 +87,8 @@ kpis:
 
 
 def orders() -> list[dict]:
-    """Two orders a day (10·day and 5 DKK), created 10:00 UTC."""
+    """Two orders a day (10·day DKK from the newsletter, channel email; 5 DKK without a
+    channel), created 10:00 UTC."""
     out = []
     for d in DAYS:
         for suffix, amount in (("a", 10 * d.day), ("b", 5)):
@@ -96,6 +99,7 @@ def orders() -> list[dict]:
                     "created_at": stamp,
                     "updated_at": stamp,
                     "total": {"amount": amount, "currency": "DKK"},
+                    **({"source": {"channel": "email"}} if suffix == "a" else {}),
                 }
             )
     return out
@@ -144,6 +148,17 @@ def october(serving, kind: str, key: str) -> float:
     return rows[0][0]
 
 
+def october_members(serving, metric: str) -> dict[str, float]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select member, value from scorecard.metric_breakdowns where metric_id = ?"
+                " and dimension = 'channel' and grain = 'month' and period_start = '2026-10-01'",
+                [metric],
+            ).fetchall()
+        )
+
+
 def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(shop):
     root, api = shop
     first = run_local(root, "2026-11-03", {"SHOP_E2E_KEY": KEY})
@@ -160,6 +175,10 @@ def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(sh
     assert october(serving, "kpi", "order_value") == pytest.approx(revenue / 62)
     assert october(serving, "kpi", "conversion") == pytest.approx(100 * 62 / 3100)
     assert october(serving, "kpi", "subscribers") == 1031
+    # by the declared field: orders without it are (not set), so the members add up
+    email = sum(10 * d.day for d in OCTOBER)  # 4960
+    assert october_members(serving, "shop.revenue") == {"email": email, "(not set)": 155}
+    assert october_members(serving, "shop.orders") == {"email": 31, "(not set)": 31}
     # every style paged: 66 orders at 3 a page, 33 visits at 10, 33 sign-ups at 7
     calls = [r["path"] for r in api.requests]
     assert calls.count("v1/orders") == 22 and calls.count("v1/visits") == 4
@@ -175,6 +194,7 @@ def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(sh
     # a subscriber count corrected; the orders endpoint only returns what changed lately
     records = {o["id"]: o for o in api.collections["v1/orders"]}
     records["2026-10-05-a"]["total"]["amount"] = 20
+    records["2026-10-05-a"]["source"] = {"channel": "paid_social"}  # re-attributed
     records["2026-10-31-b"]["created_at"] = "2026-11-01T10:00:00Z"
     for o in (records["2026-10-05-a"], records["2026-10-31-b"]):
         o["updated_at"] = "2026-11-03T12:00:00Z"
@@ -189,6 +209,12 @@ def test_rest_api_metrics_are_published_used_in_kpis_and_restatements_replace(sh
     assert october(serving, "metric", "shop.orders") == 61
     assert october(serving, "kpi", "order_value") == pytest.approx((revenue - 35) / 61)
     assert october(serving, "metric", "shop.subscribers") == 2000
+    # the restated order moved to its new member with its new amount; the moved one left
+    assert october_members(serving, "shop.revenue") == {
+        "email": email - 50,
+        "paid_social": 20,
+        "(not set)": 150,
+    }
     with duckdb.connect(str(serving), read_only=True) as con:
         november_first = con.execute(
             "select value from scorecard.metric_values where metric_id = 'shop.orders'"
