@@ -75,39 +75,9 @@ def member_weights(dimension: str, kind: int, day: date) -> tuple[tuple[str, ...
     return names, weights / weights.sum(axis=0)
 
 
-def split(total: float, weights: np.ndarray) -> np.ndarray:
-    """Whole units of `total` in proportion to `weights` (largest remainder): they add up to
-    `total` exactly."""
-    return split_rows(np.array([round(total)]), weights)[0]
-
-
-def member_values(
-    dimension: str, kind: int, day: date, totals: dict[str, float]
-) -> list[tuple[str, dict[str, float]]]:
-    """Each member's metrics on `day` (members with no sessions and no revenue are left out,
-    as GA4 leaves out rows without data)."""
-    names, weights = member_weights(dimension, kind, day)
-    by_sessions, by_conversions = weights[:, 0], weights[:, 1]
-    values = {
-        metric: split(value, by_sessions).astype(float)
-        for metric, value in totals.items()
-        if metric in ("sessions", "engagedSessions", "totalUsers")
-    }
-    if "keyEvents" in totals:
-        values["keyEvents"] = split(totals["keyEvents"], by_conversions).astype(float)
-    if "totalRevenue" in totals:  # in øre, so the members add up to the krone amount exactly
-        values["totalRevenue"] = split(totals["totalRevenue"] * 100, by_conversions) / 100
-    out = []
-    for i, name in enumerate(names):
-        row = {metric: float(v[i]) for metric, v in values.items()}
-        if any(row.values()):
-            out.append((name, row))
-    return out
-
-
 def split_rows(units: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`split` for many totals at once: row i of the result is `units[i]` whole units in
-    proportion to `weights`, adding up to `units[i]` exactly."""
+    """Whole units in proportion to `weights` (largest remainder), for many totals at once:
+    row i of the result is `units[i]` split over the members, adding up to `units[i]` exactly."""
     raw = units[:, None] * weights[None, :]
     out = np.floor(raw).astype(np.int64)
     rest = units.astype(np.int64) - out.sum(axis=1)
@@ -168,4 +138,66 @@ def daily_member_table(schema, property_ids, days, dimensions, metrics, totals, 
         arrays[name] = pa.repeat(pa.scalar(value, schema.field(name).type), n)
     other = pa.array(data["member"] == "(other)", pa.bool_()) if n else pa.array([], pa.bool_())
     arrays["data_loss_from_other_row"] = other
+    return pa.table([arrays[f.name] for f in schema], schema=schema)
+
+
+def period_member_table(schema, property_ids, days, periods, dimensions, users, overlap, flags):
+    """The landed period breakdown rows (distinct users per member and period) as one Arrow
+    table: each member's daily users (whole shares of the property's, as in
+    `daily_member_table`) added over the period's days, times the period's overlap (a member's
+    visitors come back too). A member without users in a period has no row. `days` runs from
+    the first period's start to the window's end; `users(index, pid, day)` gives a property's
+    daily users; `periods` are (grain, start, end), counted up to the last of `days`."""
+    import pyarrow as pa
+
+    position = {d: i for i, d in enumerate(days)}
+    out: dict[str, list] = {n: [] for n in ("property_id", "grain", "start", "end")}
+    out |= {"dimension": [], "member": [], "value": []}
+    for kind in (0, 1):
+        props = [(i, p) for i, p in enumerate(property_ids) if i % 2 == kind]
+        if not props:
+            continue
+        daily = np.array([[users(i, p, d) for d in days] for i, p in props])  # property × day
+        pids = np.array([p for _, p in props], dtype=object)
+        for dimension in dimensions:
+            members: dict[str, int] = {}
+            per_day = []
+            for t, day in enumerate(days):
+                names, weights = member_weights(dimension, kind, day)
+                columns = [members.setdefault(n, len(members)) for n in names]
+                per_day.append((columns, split_rows(np.round(daily[:, t]), weights[:, 0])))
+            split = np.zeros((len(props), len(days), len(members)))
+            for t, (columns, values) in enumerate(per_day):
+                split[:, t, columns] = values
+            # running totals over days: a period's sum is a difference of two of them
+            running = np.concatenate([np.zeros((len(props), 1, len(members))), split], axis=1)
+            running = np.cumsum(running, axis=1)
+            names = np.array(list(members), dtype=object)
+            for grain, start, end in periods:
+                stop = position[min(end, days[-1])] + 1
+                total = running[:, stop] - running[:, position[start]]
+                p_idx, m_idx = np.nonzero(total > 0)
+                out["property_id"].append(pids[p_idx])
+                out["member"].append(names[m_idx])
+                out["value"].append(np.round(total[p_idx, m_idx] * overlap[grain]))
+                n = len(p_idx)
+                out["grain"].append(np.full(n, grain, dtype=object))
+                out["start"].append(np.full(n, np.datetime64(start, "D")))
+                out["end"].append(np.full(n, np.datetime64(end, "D")))
+                out["dimension"].append(np.full(n, dimension, dtype=object))
+    data = {k: np.concatenate(v) if v else np.array([], dtype=object) for k, v in out.items()}
+    n = len(data["value"])
+    arrays = {
+        "property_id": pa.array(data["property_id"], pa.string()),
+        "grain": pa.array(data["grain"], pa.string()),
+        "period_start": pa.array(data["start"].astype("datetime64[D]"), pa.date32()),
+        "period_end": pa.array(data["end"].astype("datetime64[D]"), pa.date32()),
+        "dimension": pa.array(data["dimension"], pa.string()),
+        "member": pa.array(data["member"], pa.string()),
+        "metric": pa.repeat(pa.scalar("totalUsers"), n),
+        "value": pa.array(data["value"].astype(float), pa.float64()),
+    }
+    for name, value in flags.items():
+        arrays[name] = pa.repeat(pa.scalar(value, schema.field(name).type), n)
+    arrays["data_loss_from_other_row"] = pa.array(data["member"] == "(other)", pa.bool_())
     return pa.table([arrays[f.name] for f in schema], schema=schema)

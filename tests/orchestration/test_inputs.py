@@ -31,6 +31,17 @@ def test_a_re_extraction_with_the_same_rows_repeats_the_batch_it_replaces(tmp_pa
     assert redundant(again, [first], cursor="date") == first
 
 
+def test_an_empty_batch_repeats_an_empty_batch_but_never_one_with_rows(tmp_path):
+    # a stream a source does not use (GA4 breakdowns without `breakdowns:`) lands empty every
+    # night: the second night's empty batch changes nothing, so it must not force a rebuild
+    store = LandingStore(tmp_path)
+    empty = land(store, days=[])
+    again = land(store, days=[])
+    assert redundant(again, [empty], cursor="date") == empty
+    with_rows = land(store)
+    assert redundant(land(store, days=[]), [with_rows], cursor="date") is None
+
+
 def test_a_changed_value_a_changed_window_or_a_missing_row_is_new_data(tmp_path):
     store = LandingStore(tmp_path)
     first = land(store)
