@@ -3,7 +3,9 @@
   §5a). A day's members are the member rows of the file that speaks for it; a day of a metric
   without members of a dimension the source's sheets use for that metric elsewhere is member
   '(not set)' with the day's whole value, so the members add up to the total in every period
-  (a breakdown typed from March on leaves January and February unassigned, not missing).
+  (a breakdown typed from March on leaves January and February unassigned, not missing). A
+  stock (`last`) member has a value on every day its metric has members (0 when not typed), so
+  a period's last day decides every member, as it decides the total.
 */
 with totals as (
     select * from {{ ref('stg_manual_metrics__rows') }}
@@ -64,14 +66,23 @@ members as (
         member,
         value
     from unassigned
+),
+
+daily as (
+    select
+        {{ dbt.concat(["'manual.'", "metric_name"]) }} as metric_id,
+        metric_date,
+        source_name as part,
+        dimension,
+        member,
+        {{ exact_sum('value') }} as value
+    from members
+    group by metric_name, metric_date, source_name, dimension, member
+),
+
+-- a stock member that stops drops to 0 (with_stock_zeros)
+dense as (
+    {{ with_stock_zeros('daily') }}
 )
 
-select
-    {{ dbt.concat(["'manual.'", "metric_name"]) }} as metric_id,
-    metric_date,
-    source_name as part,
-    dimension,
-    member,
-    {{ exact_sum('value') }} as value
-from members
-group by metric_name, metric_date, source_name, dimension, member
+select * from dense

@@ -3,7 +3,8 @@
   endpoints declare as dimensions (DESIGN §5a): the values int_metrics__rest_api adds up (each
   record's newest extraction, null values left out), each in its record's member. A record
   extracted without a field, or before its endpoint declared the dimension, is member
-  '(not set)', so the members of every dimension add up to the total.
+  '(not set)', so the members of every dimension add up to the total. A stock (`last`)
+  member has a value on every day its metric has members (0 without a record that day).
 */
 with records as (
     select * from {{ ref('stg_rest_api__metric_records') }}
@@ -55,14 +56,23 @@ split as (
             and current_values.record_key = members.record_key
             and current_values.batch_id = members.batch_id
             and endpoint_dimensions.dimension = members.dimension
+),
+
+daily as (
+    select
+        metric_id,
+        metric_date,
+        source_name as part,
+        dimension,
+        member,
+        {{ exact_sum('value') }} as value
+    from split
+    group by metric_id, metric_date, source_name, dimension, member
+),
+
+-- a stock member that stops drops to 0 (with_stock_zeros)
+dense as (
+    {{ with_stock_zeros('daily') }}
 )
 
-select
-    metric_id,
-    metric_date,
-    source_name as part,
-    dimension,
-    member,
-    {{ exact_sum('value') }} as value
-from split
-group by metric_id, metric_date, source_name, dimension, member
+select * from dense
