@@ -98,6 +98,8 @@ def test_a_source_whose_first_day_is_not_over_lands_nothing_and_passes(env, http
     assert {n: (r.files, r.nothing_due) for n, r in results.items()} == {
         "daily_metrics": ([], True),
         "period_totals": ([], True),
+        "daily_breakdowns": ([], True),
+        "period_breakdowns": ([], True),
         "property_quota": ([], True),
     }
     assert gate.success, [r.summary() for r in gate.failures()]
