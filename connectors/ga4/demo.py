@@ -118,6 +118,8 @@ def _period_rows(config, window: Window) -> list[dict]:
 def _breakdown_table(config, stream: Stream, window: Window, dimensions):
     from connectors.ga4.demo_breakdowns import daily_member_table
 
+    if not dimensions:  # a source without breakdowns: nothing to generate for any day
+        return table_from_rows(stream.schema, [])
     metrics = [m for m in METRICS if m in config.daily_metrics]
     return daily_member_table(
         stream.schema,
