@@ -71,7 +71,7 @@ def test_social_posts_hold_every_demo_post_with_its_lifetime_numbers(demo_run):
                 engagements = post.clicks + post.reactions + post.comments + post.shares
                 assert (row["clicks"], row["saves"]) == (post.clicks, None)
             assert row["engagements"] == engagements
-            assert row["extracted_at"] is not None and row["permalink"].startswith("https://")
+            assert row["numbers_as_of"] is not None and row["permalink"].startswith("https://")
     assert set(published) == expected_keys
     types = Counter(
         (r["platform"], r["platform_post_type"], r["post_type"]) for r in published.values()

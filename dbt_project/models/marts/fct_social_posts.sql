@@ -10,7 +10,7 @@
 {%- set columns = [
     'source_name', 'account_id', 'post_id', 'published_at', 'published_date', 'permalink',
     'post_type', 'platform_post_type', 'impressions', 'reach', 'engagements', 'reactions',
-    'comments', 'shares', 'clicks', 'saves', 'extracted_at',
+    'comments', 'shares', 'clicks', 'saves', 'numbers_as_of',
 ] %}
 
 with posts as (
@@ -47,7 +47,8 @@ select
     posts.shares,
     posts.clicks,
     posts.saves,
-    posts.extracted_at
+    -- a date, not the extraction's timestamp: re-running a night publishes the same table
+    posts.numbers_as_of
 -- a source removed from the config leaves landing as it was, but not the published posts
 from posts
 inner join sources on posts.source_name = sources.source_name

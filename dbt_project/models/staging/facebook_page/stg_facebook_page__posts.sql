@@ -29,6 +29,8 @@ renamed as (
         cast(post_reactions_by_type_total as double) as reactions,
         cast(comments as double) as comments,
         cast(shares as double) as shares,
+        -- the last day that was over when these lifetime numbers were read
+        _window_end as numbers_as_of,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -57,6 +59,7 @@ select
     shares,
     clicks,
     cast(null as double) as saves,
+    numbers_as_of,
     extracted_at,
     batch_id
 from newest

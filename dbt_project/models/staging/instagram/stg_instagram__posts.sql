@@ -29,6 +29,8 @@ renamed as (
         cast(comments as double) as comments,
         cast(shares as double) as shares,
         cast(saved as double) as saves,
+        -- the last day that was over when these lifetime numbers were read
+        _window_end as numbers_as_of,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -55,6 +57,7 @@ select
     shares,
     cast(null as double) as clicks,
     saves,
+    numbers_as_of,
     extracted_at,
     batch_id
 from newest

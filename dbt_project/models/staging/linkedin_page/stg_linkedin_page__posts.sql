@@ -31,6 +31,8 @@ renamed as (
         cast(like_count as double) as reactions,
         cast(comment_count as double) as comments,
         cast(share_count as double) as shares,
+        -- the last day that was over when these lifetime numbers were read
+        _window_end as numbers_as_of,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -59,6 +61,7 @@ select
     shares,
     clicks,
     cast(null as double) as saves,
+    numbers_as_of,
     extracted_at,
     batch_id
 from newest
