@@ -44,6 +44,33 @@ def ga4_rows(day: date, metrics=("sessions",), value=100.0, **extra) -> list[dic
     ]
 
 
+def land_ga4_breakdowns_like_totals(root: Path, day: date, value: float, metrics) -> Path:
+    """GA4 restates a day in every report: the day's channel, campaign, ... rows as landed,
+    with `metrics` of the property set to `value` on each dimension's first member and 0 on
+    the others, so the members still add up to the restated totals (a dbt test checks)."""
+    import duckdb
+
+    files = str(root / LANDING / "website/daily_breakdowns/*.parquet")
+    with duckdb.connect() as con:
+        rows = (
+            con.execute(
+                "select * exclude (_source, _stream, _batch_id, _extracted_at, _window_start,"
+                " _window_end, _file_name, _file_hash) from read_parquet(?, union_by_name = true)"
+                " where property_id = ? and date = ?"
+                " qualify dense_rank() over (partition by dimension order by _extracted_at desc) = 1",
+                [files, PROPERTY, day],
+            )
+            .to_arrow_table()
+            .to_pylist()
+        )
+    first = {}
+    for r in sorted(rows, key=lambda r: (r["dimension"], r["member"])):
+        first.setdefault(r["dimension"], r["member"])
+        if r["metric"] in metrics:
+            r["value"] = value if r["member"] == first[r["dimension"]] else 0.0
+    return land(root, "website", "ga4", "daily_breakdowns", rows, window=Window(day, day))
+
+
 def land_without_value(project: Path) -> Path:
     """A GA4 batch whose `value` column is missing: the schema gate must refuse it."""
     rows = [
@@ -140,9 +167,11 @@ def test_volume_a_sudden_drop(project):
 
 
 def test_completeness_a_missing_day(project):
-    # a batch that lost a day of one property (its window still claims the day)
+    # a batch that lost a day of one property (its window still claims the day), in its
+    # totals and its channel reports alike (else the breakdown sum test fails first)
     missing = date(2026, 3, 10)
-    for path in (project / LANDING / "website/daily_metrics").glob("*.parquet"):
+    streams = ("website/daily_metrics", "website/daily_breakdowns")
+    for path in (p for s in streams for p in (project / LANDING / s).glob("*.parquet")):
         table = pq.read_table(path)
         keep = pa.compute.invert(
             pa.compute.and_(
@@ -193,6 +222,7 @@ def test_ga4_quality_flags_are_published_and_can_block(project):
         ],
         window=Window(day, day),
     )
+    land_ga4_breakdowns_like_totals(project, day, 5000.0, ("sessions", "keyEvents"))
     config = (
         (DEMO_DIR / "balanced_scorecard.yml")
         .read_text(encoding="utf-8")

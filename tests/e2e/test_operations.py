@@ -73,9 +73,15 @@ def test_postgres_and_parquet_hold_the_serving_tables_and_readers_never_see_half
     from pathlib import Path
 
     docs = (Path(__file__).resolve().parents[2] / "docs/bi.md").read_text(encoding="utf-8")
+    queries = re.findall(r"```sql\n(.*?)```", docs, re.S)
     with psycopg.connect(postgres.url) as con:
-        for query in re.findall(r"```sql\n(.*?)```", docs, re.S):
+        for query in queries:
+            if "provenance." in query:  # lineage stays in the DuckDB file (docs/bi.md says so)
+                continue
             query = query.replace("interval 11 month", "interval '11 months'")
+            assert con.execute(query).fetchall(), query
+    with duckdb.connect(str(demo_copy / SERVING), read_only=True) as con:
+        for query in (q for q in queries if "provenance." in q):
             assert con.execute(query).fetchall(), query
 
     # a reader querying PostgreSQL while two more runs publish sees whole publishes only
