@@ -89,8 +89,6 @@ def screenshot(
 if __name__ == "__main__":  # python -m tests.browser PAGE.html IMAGE.png [KPI DIMENSION]
     import sys
 
-    screenshot(
-        Path(sys.argv[1]),
-        Path(sys.argv[2]),
-        drill=(sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else None,
-    )
+    drill = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else None
+    # tall enough to show the drill-down of the first customer KPI below the strategy map
+    screenshot(Path(sys.argv[1]), Path(sys.argv[2]), drill=drill, height=2500 if drill else 1900)
