@@ -309,6 +309,12 @@ class Connector:
         self.config = config
         self.policy = RetryPolicy()  # tests shorten the waits; users never need to
 
+    def token_expiry(self):
+        """What is known, after an extraction, about when this source's credentials stop
+        working (a `connectors.oauth.TokenExpiry`; None: nothing known). `scorecard status`
+        shows it."""
+        return None
+
     def may_be_empty(self, stream: Stream) -> bool:
         """Whether this source's `stream` may land no rows on a normal run: the stream's
         declaration, unless a type decides from its config (rest_api, per endpoint)."""

@@ -120,8 +120,12 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
         policy: RetryPolicy | None = None,
         log: logging.Logger | None = None,
+        token=None,
     ):
         self.source = source
+        # a connectors.oauth token: sets Authorization on every call, and one that renews
+        # itself is renewed once when the API answers 401 (expired or revoked meanwhile)
+        self.token = token
         self.base_url = base_url.rstrip("/")
         self.policy = policy or RetryPolicy()
         self.log = log or logging.getLogger(f"connectors.{source}")
@@ -140,10 +144,20 @@ class HttpClient:
         fixed = {k: v for k, v in self.params.items() if k not in present}
         params = {**fixed, **(kwargs.pop("params", None) or {})}
         throttled = 0
+        renewed = False
+        extra_headers = dict(kwargs.pop("headers", None) or {})
         while True:
+            headers = dict(extra_headers)
+            if self.token is not None:
+                headers["Authorization"] = self._authorization()
             try:
                 response = self.session.request(
-                    method, url, params=params, timeout=self.policy.timeout, **kwargs
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=self.policy.timeout,
+                    **kwargs,
                 )
             except requests.exceptions.RetryError as e:
                 raise TransientError(
@@ -158,6 +172,12 @@ class HttpClient:
             self.observe(response)
             if response.status_code < 400:
                 return response
+            renewable = self.token is not None and self.token.renews
+            if response.status_code == 401 and renewable and not renewed:
+                renewed = True
+                self.log.info(f"{self.source}: access token refused (401); renewing it")
+                self._authorization(renew=True)
+                continue
             delay = self.throttle_delay(response, throttled)
             if delay is None or throttled >= self.policy.attempts:
                 raise self.error_for(response)
@@ -167,6 +187,16 @@ class HttpClient:
                 f"waiting {delay:.1f} s (retry {throttled} of {self.policy.attempts})"
             )
             time.sleep(delay)
+
+    def _authorization(self, renew: bool = False) -> str:
+        from connectors.oauth import TokenError
+
+        try:
+            if renew:
+                self.token.renew()
+            return self.token.header()
+        except TokenError as e:
+            raise AuthError(self.source, str(e)) from None
 
     def observe(self, response: requests.Response) -> None:
         """Hook: read usage/rate-limit headers and slow down before the platform refuses."""

@@ -118,3 +118,60 @@ from newest
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The campaign days every ad platform lands (connectors/ads.py), staged once for all
+  platforms: the platform and the channel it counts as (GA4's names: Paid Search, Paid Social)
+  are the connector's own constants. Money stays exact and in the account's currency here;
+  int_ads__campaign_days converts it. A campaign's newest landing of a day wins, so the
+  restated days of the 30-day lookback replace what was landed before, never add to it.
+-#}
+{% macro stage_ad_campaign_days(source_relation, platform, channel) -%}
+with source as (
+    select * from {{ source_relation }}
+),
+
+renamed as (
+    select
+        cast(_source as varchar) as source_name,
+        cast('{{ platform }}' as varchar) as platform,
+        cast('{{ channel }}' as varchar) as channel,
+        cast(account_id as varchar) as account_id,
+        cast(campaign_id as varchar) as campaign_id,
+        cast(campaign_name as varchar) as campaign_name,
+        cast(date as date) as metric_date,
+        upper(cast(currency as varchar)) as currency,
+        cast(spend as decimal(18, 6)) as spend,
+        cast(impressions as bigint) as impressions,
+        cast(clicks as bigint) as clicks,
+        cast(conversions as double) as conversions,
+        cast(conversion_value as decimal(18, 6)) as conversion_value,
+        cast(_window_end as date) as window_end,
+        _extracted_at as extracted_at,
+        cast(_batch_id as varchar) as batch_id
+    from source
+),
+
+newest as (
+    {{ newest_version('renamed', ['source_name', 'account_id', 'campaign_id', 'metric_date']) }}
+)
+
+select
+    source_name,
+    platform,
+    channel,
+    account_id,
+    campaign_id,
+    campaign_name,
+    metric_date,
+    currency,
+    spend,
+    impressions,
+    clicks,
+    conversions,
+    conversion_value,
+    window_end,
+    extracted_at,
+    batch_id
+from newest
+{%- endmacro %}
