@@ -15,7 +15,8 @@ from orchestration.run_context import RunFolder
 
 def build_inbox_sensor(config, job) -> dg.SensorDefinition | None:
     """A run for files dropped into a finance or manual inbox that are not landed yet."""
-    file_sources = [s for s in config.sources if connector_for(s.type).reads_files]
+    # asked per source: a type may read files in one mode only (fx_rates with `path:`)
+    file_sources = [s for s in config.sources if connector_for(s.type)(s).reads_files]
     if not file_sources:
         return None
 
