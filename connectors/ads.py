@@ -102,11 +102,15 @@ class AdsSourceConfig(ApiSourceConfig):
     )
 
 
+MICRO = Decimal("0.000001")
+
+
 def money(value: Any) -> Decimal:
-    """An amount as an exact decimal (a platform's decimal string, int or None)."""
+    """An amount as an exact decimal (a platform's decimal string, int or None), to the micro
+    the landed column holds (a JSON double like 12.345678901 is rounded half-even)."""
     if value is None or value == "":
         return Decimal(0)
-    return Decimal(str(value))
+    return Decimal(str(value)).quantize(MICRO)
 
 
 def micros(value: Any) -> Decimal:

@@ -22,6 +22,7 @@ from connectors.base import (
 from connectors.checks import AtLeast, Dates, NotBefore, OneOf, Presence, Reconciliation
 from connectors.ga4 import reports
 from connectors.ga4.reports import BREAKDOWN_DIMENSIONS, QUOTA_FIELDS
+from connectors.oauth import OAuthConfig
 from connectors.secrets import EnvRef
 
 _FLAGS = [
@@ -41,6 +42,11 @@ class GA4Config(ApiSourceConfig):
     )
     access_token: EnvRef | None = Field(
         default=None, description="env:NAME of a ready OAuth token."
+    )
+    oauth: OAuthConfig | None = Field(
+        default=None,
+        description="OAuth client id, secret and refresh token of a user with access to the "
+        "properties (scope analytics.readonly): access tokens renew themselves.",
     )
     api_endpoint: str | None = Field(
         default=None, description="Data API address override, e.g. http://127.0.0.1:8080."
@@ -85,8 +91,15 @@ class GA4Config(ApiSourceConfig):
 
     @model_validator(mode="after")
     def _one_credential(self):
-        if not self.credentials and not self.access_token:
-            raise ValueError("set credentials (service-account file) or access_token")
+        if not self.credentials and not self.access_token and self.oauth is None:
+            raise ValueError(
+                "set credentials (service-account file), access_token (a ready token) or "
+                "oauth (client id, client secret and refresh token)"
+            )
+        if self.oauth is not None and (self.credentials or self.access_token):
+            raise ValueError(
+                "oauth fetches its own access tokens: set it without credentials or access_token"
+            )
         return self
 
 
@@ -251,6 +264,14 @@ class GA4(Connector):
                 stream.name == "period_breakdowns" and not self.config.period_metrics
             )
         return super().may_be_empty(stream)
+
+    def token_expiry(self):
+        """With oauth, Google's client renews the access token from the refresh token."""
+        if self.config.oauth is None:
+            return None
+        from connectors.oauth import TokenExpiry
+
+        return TokenExpiry("refresh token", None, renews_itself=True)
 
     def blocking_quality_flags(self) -> set[str]:
         return set(self.config.block_on_quality_flags)

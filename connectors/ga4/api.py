@@ -28,6 +28,7 @@ from connectors.pagination import OffsetPaginator, PageRequest, walk
 from connectors.secrets import remember, resolve_secret
 
 SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # Google's OAuth token endpoint
 LAST_ZONE = "Etc/GMT+12"  # UTC-12: the last place on earth where a day ends
 TRANSIENT = (
     gexc.InternalServerError,
@@ -44,7 +45,19 @@ def _message(error) -> str:
 
 
 def credentials_for(config):
-    """A ready access token, or a service-account key file (both named by env: references)."""
+    """A user's refresh token (`oauth`: Google's client fetches and renews the access token
+    itself), a ready access token, or a service-account key file (all env: references)."""
+    if config.oauth is not None:
+        from google.oauth2.credentials import Credentials
+
+        oauth = config.oauth
+        return Credentials(
+            token=None,
+            refresh_token=resolve_secret(oauth.refresh_token, key="oauth.refresh_token"),
+            client_id=resolve_secret(oauth.client_id, key="oauth.client_id"),
+            client_secret=resolve_secret(oauth.client_secret, key="oauth.client_secret"),
+            token_uri=oauth.token_url or TOKEN_URL,
+        )
     if config.access_token:
         from google.oauth2.credentials import Credentials
 
@@ -218,6 +231,9 @@ class GA4Api:
         )
 
     def _credential_variable(self) -> str:
+        if self.config.oauth is not None:
+            refresh = self.config.oauth.refresh_token[4:]
+            return f"{refresh} with a new refresh token (authorise the app again)"
         return (self.config.access_token or self.config.credentials)[4:]
 
     def time_zone(self, property_id: str, day) -> str:

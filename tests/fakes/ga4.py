@@ -5,6 +5,9 @@ with a camelCase JSON body (64-bit numbers as strings), and a RunReportResponse 
 dimensionHeaders, metricHeaders, rows, rowCount, metadata and propertyQuota. Data comes from a
 dict the test controls; failures can be scripted (429 with Retry-After, 500, 403).
 
+It accepts its own `token`, the access tokens a local OAuth token endpoint issued
+(`issued_by`, for the refresh-token flow) unless `revoked`, and service-account JWTs.
+
 Like GA4, it has a clock (`now`) read in the property's time zone: today's numbers are
 intraday (partial: the share of the day gone by) and later days have no rows at all.
 
@@ -58,6 +61,10 @@ class FakeGA4:
     other_after: int | None = None  # members kept before the rest fold into "(other)"
     # (dimension, member) -> added to that member's sessions: a report that does not add up
     skew: dict[tuple[str, str], float] = field(default_factory=dict)
+    # a FakeTokenEndpoint (tests/fakes/oauth.py): the access tokens it issued are accepted too
+    # (an OAuth refresh-token flow), except those revoked since
+    issued_by: object | None = None
+    revoked: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def install(self, httpserver) -> str:
@@ -97,7 +104,11 @@ class FakeGA4:
 
     def authorized(self, header: str) -> bool:
         token = header.removeprefix("Bearer ")
+        if token in self.revoked:
+            return False
         if token == self.token:
+            return True
+        if self.issued_by is not None and token in self.issued_by.issued:
             return True
         if self.service_accounts and token.count(".") == 2:
             from google.auth import jwt
