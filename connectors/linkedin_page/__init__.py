@@ -1,5 +1,10 @@
 """LinkedIn organisation page (Community Management API) — share and follower statistics, posts,
-and each post's lifetime statistics."""
+and each post's lifetime statistics.
+
+LinkedIn's credentials (shared with connectors.linkedin_ads): a ready `access_token` (it lasts 60
+days), or `oauth` with a refresh token (365 days) from which access tokens are fetched and renewed
+at LinkedIn's token endpoint.
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,29 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from connectors import register
 from connectors.base import (
+    ApiSourceConfig,
     Batch,
     Connector,
     ExtractContext,
     Stream,
-    TokenSourceConfig,
     Window,
     daily_metric_stream,
     table_from_rows,
 )
 from connectors.demo.social import SocialDemo
 from connectors.facebook_page import chunks
-from connectors.http import AuthError, HttpClient, RequestError, bearer_client
+from connectors.http import AuthError, HttpClient, RequestError
+from connectors.oauth import OAuthConfig, token_source
 from connectors.pagination import OffsetPaginator, PageRequest
+from connectors.secrets import EnvRef
 from connectors.social_posts import in_chunks, post_days_field, post_stream, post_window
 
 API_URL = "https://api.linkedin.com"
+TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # LinkedIn's OAuth token endpoint
 POSTS = "posts_published"
 SNAPSHOT = "firstDegreeSize"
 SHARE_COUNTS = ("impressionCount", "clickCount", "likeCount", "commentCount", "shareCount")
@@ -53,7 +61,41 @@ STATS_PER_CALL = 20  # posts per statistics call: the URNs travel in the query s
 REFUSED = (400, 403)  # a post LinkedIn refuses statistics for (not the token: 401 still fails)
 
 
-class LinkedInPageConfig(TokenSourceConfig):
+class LinkedInCredentials(ApiSourceConfig):
+    """How a LinkedIn source authenticates: a ready access token, or OAuth with a refresh token
+    (the access token is then fetched, and renewed, at LinkedIn's token endpoint)."""
+
+    access_token: EnvRef | None = Field(
+        default=None,
+        description="env:NAME of a ready access token (LinkedIn's last 60 days); optional with "
+        "oauth, which then starts from it and renews it when LinkedIn refuses it.",
+    )
+    oauth: OAuthConfig | None = Field(
+        default=None,
+        description="client_id, client_secret and refresh_token (each env:NAME) of the LinkedIn "
+        "app: access tokens are fetched and renewed at LinkedIn's token endpoint (token_url "
+        "overrides it).",
+    )
+
+    @model_validator(mode="after")
+    def _needs_a_credential(self):
+        if self.access_token is None and self.oauth is None:
+            raise ValueError(
+                f"source {self.name}: neither access_token nor oauth is given; give oauth: "
+                "{client_id: env:…, client_secret: env:…, refresh_token: env:…} (the access "
+                "token then renews itself) or access_token: env:NAME"
+            )
+        return self
+
+
+def linkedin_token(config: LinkedInCredentials, timeout: float):
+    """The token a LinkedIn source's client authenticates with (connectors.oauth)."""
+    return token_source(
+        access_token=config.access_token, oauth=config.oauth, token_url=TOKEN_URL, timeout=timeout
+    )
+
+
+class LinkedInPageConfig(LinkedInCredentials):
     type: Literal["linkedin_page"] = "linkedin_page"
     organization_id: str = Field(description="Numeric id of the LinkedIn organization.")
     api_version: str = Field(default="202510", description="LinkedIn-Version header (YYYYMM).")
@@ -148,18 +190,31 @@ class LinkedInPage(SocialDemo, Connector):
         ),
     )
 
+    def __init__(self, config: LinkedInPageConfig):
+        super().__init__(config)
+        self._token = None  # built with the first client, kept for the run (and its renewals)
+
     def client(self, ctx: ExtractContext) -> HttpClient:
-        return bearer_client(
-            self.config,
-            API_URL,
+        if self._token is None:
+            self._token = linkedin_token(self.config, self.policy.timeout)
+        return LinkedInClient(
+            self.config.name,
+            self.config.base_url or API_URL,
             headers={
                 "LinkedIn-Version": self.config.api_version,
                 "X-Restli-Protocol-Version": "2.0.0",
             },
             policy=self.policy,
             log=ctx.log,
-            client_class=LinkedInClient,
+            token=self._token,
         )
+
+    def token_expiry(self):
+        """With oauth, when the refresh token expires (LinkedIn's refresh_token_expires_in);
+        nothing is known about a ready access token."""
+        if self._token is None or not self._token.renews:
+            return None
+        return self._token.expiry()
 
     def statistics_window(self, window: Window, ctx: ExtractContext) -> Window | None:
         """The part of the window LinkedIn answers statistics for: its last 12 months. Posts
