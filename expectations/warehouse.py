@@ -123,6 +123,23 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             index_columns=["source_name", "account_id", "day"],
         ),
         suite(
+            # every money amount in another currency converts with a reference rate (DESIGN
+            # §5a); the failing rows name the source, currency and day
+            "metrics.currency_rates",
+            "metrics",
+            "int_currency_conversions",
+            "select source_name, currency, amount_date, reporting_currency, has_rate"
+            " from intermediate.int_currency_conversions",
+            lambda: [
+                all_true(
+                    "has_rate",
+                    description="every money amount in another currency has a reference rate "
+                    "for its day or an earlier one (an fx_rates source publishing the currency)",
+                )
+            ],
+            index_columns=["source_name", "currency", "amount_date", "reporting_currency"],
+        ),
+        suite(
             "metrics.reconciliation",
             "metrics",
             "fct_metric_values",

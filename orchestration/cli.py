@@ -294,6 +294,24 @@ def status(
             str(s["batches"]),
         )
     out.print(sources)
+    if info["tokens"]:
+        tokens = Table(title="Credentials", title_justify="left")
+        for column in ("Source", "Token", "Expires (UTC)", "Days left", "Renews itself"):
+            tokens.add_column(column)
+        for t in info["tokens"]:
+            days = t["days_left"]
+            left = "–"
+            if days is not None:  # red once expired, yellow in the last 14 days
+                style = "red" if days < 0 else "yellow" if days < 14 else "default"
+                left = f"[{style}]{days:.0f}[/]"
+            tokens.add_row(
+                t["source"],
+                t["kind"],
+                (t["expires_at"] or "no expiry date")[:19].replace("T", " "),
+                left,
+                "yes" if t["renews_itself"] else "no",
+            )
+        out.print(tokens)
     if info["quarantined"]:
         quarantine = Table(title="Quarantined files", title_justify="left")
         for column in ("Source", "Stream", "File", "When", "Reason"):

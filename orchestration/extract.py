@@ -38,10 +38,13 @@ def extract_source(
     demo: bool = False,
     log: logging.Logger | None = None,
     window=None,
+    tokens: dict | None = None,
 ) -> dict[str, StreamResult]:
     """Land every stream of one source; raises ExtractionFailed after quarantining bad files.
 
-    Whatever leaves here — log lines and error messages — has every secret redacted.
+    Whatever leaves here — log lines and error messages — has every secret redacted. What the
+    connector learnt about its credentials' expiry goes into `tokens[source name]` (also when
+    extraction failed: an expired token is exactly what `scorecard status` must show).
     """
     log = RedactingLogger(log or logging.getLogger(__name__))
     connector = connector_for(source_config.type)(source_config)
@@ -53,6 +56,10 @@ def extract_source(
         raise
     except Exception as e:  # an unexpected failure still must not leak a token
         raise SourceError(source_config.name, f"{type(e).__name__}: {e}") from None
+    finally:
+        expiry = None if demo else connector.token_expiry()
+        if tokens is not None and expiry is not None:
+            tokens[source_config.name] = expiry.as_dict()
     bad = [(s, p, r) for s, res in results.items() for p, r in res.quarantined]
     if bad:
         details = "; ".join(f"{p.name}: {r}" for _, p, r in bad)

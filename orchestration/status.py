@@ -3,6 +3,7 @@ quarantined files — read from the serving file, the run folders and landing.""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def collect(config, *, runs: int = 10) -> dict:
         "published": _published(config.publish.duckdb),
         "runs": recent_runs(config, runs),
         "sources": freshness_by_source(config, today),
+        "tokens": token_expiries(config),
         "quarantined": _quarantined(config),
     }
 
@@ -103,6 +105,37 @@ def freshness_by_source(config, today: date) -> list[dict]:
                 "batches": len(files),
             }
         )
+    return out
+
+
+def token_expiries(config) -> list[dict]:
+    """Each source's credentials as the newest run that extracted it found them: when they
+    expire (a Meta long-lived token, a LinkedIn refresh token) and whether they renew
+    themselves. Sources whose connector knows nothing about its token are left out."""
+    root = config.paths.artifacts_dir / "runs"
+    folders = sorted(
+        (p for p in root.glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    out = []
+    for source in config.sources:
+        for folder in folders:
+            path = folder / f"token_{source.name}.json"
+            if path.exists():
+                found = json.loads(path.read_text(encoding="utf-8"))
+                expires = found.get("expires_at")
+                days = None
+                if expires:
+                    left = datetime.fromisoformat(expires) - datetime.now(UTC)
+                    days = left.total_seconds() / 86400
+                out.append(
+                    {
+                        "source": source.name,
+                        **found,
+                        "days_left": None if days is None else round(days, 1),
+                        "checked_at": datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(),
+                    }
+                )
+                break
     return out
 
 

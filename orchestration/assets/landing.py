@@ -66,6 +66,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         run_date = run_options.run_date(config)
         store = LandingStore(config.paths.landing)
         folder = RunFolder.of(config, context.run.run_id)
+        tokens: dict = {}
         try:
             results = extract_source(
                 source,
@@ -75,11 +76,15 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 demo=demo,
                 log=context.log,
                 window=run_options.backfill_window(),
+                tokens=tokens,
             )
         except Exception as e:
             folder.record_error(f"land_{source.name}", e)
             folder.data_quality_report(run_date)
             raise
+        finally:
+            if tokens:  # when the credentials stop working, for `scorecard status`
+                folder.write(f"token_{source.name}", tokens[source.name])
         # a batch that repeats a checked one (recorded at landing) needs no reading; a stream
         # with nothing left to check runs no suite (and Great Expectations is not imported)
         streams = [s for s in connector.streams if _unchecked(store, source.name, s)]

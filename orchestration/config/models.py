@@ -218,6 +218,12 @@ class KPI(_Model):
         description="Measure one member of a dimension only, e.g. {platform: instagram}: the "
         "KPI is computed on that member's metrics (DESIGN §5a).",
     )
+    filter_applies_to: Literal["kpi", "numerator"] = Field(
+        default="kpi",
+        description="`numerator`: a ratio KPI's filter narrows only its numerator, so it "
+        "measures the member's share of the total (paid social's share of ad spend: "
+        "ads.spend filtered to {channel: Paid Social} over all ads.spend).",
+    )
     owner: str | None = None
     actions: list[str] = Field(default_factory=list)
     decimals: int | None = Field(
@@ -397,6 +403,11 @@ class ScorecardConfig(_Model):
                 problems.append(
                     f"kpis[{i}].filter: name one dimension and its member, like "
                     f"{{platform: instagram}} (got {len(k.filter)})"
+                )
+            if k.filter_applies_to == "numerator" and (k.type != "ratio" or not k.filter):
+                problems.append(
+                    f"kpis[{i}].filter_applies_to: 'numerator' needs a ratio KPI with a "
+                    "filter (the member's share of the total)"
                 )
             if k.filter and k.breakdowns:
                 problems.append(

@@ -33,6 +33,7 @@ KPI_KEYS = (
     "scale",
     "value_offset",
     "filter",
+    "filter_applies_to",
     "breakdowns",
     "phasing",
     "amber_from",
@@ -160,8 +161,12 @@ def _document(reader: _Reader, kpi: dict, grain: str, row: dict) -> dict:
     if kpi["type"] in ("growth", "change"):  # the value compares with the previous period
         periods.append(_previous(grain, start))
     kpi_filter = dict(kpi["filter"]) if kpi["filter"] else None
+    # a share (filter on the numerator only) divides the member by the metric's total
+    share = kpi.get("filter_applies_to") == "numerator"
     metrics = [
-        reader.metric(role, metric_id, grain, periods, kpi_filter)
+        reader.metric(
+            role, metric_id, grain, periods, None if share and role == "denominator" else kpi_filter
+        )
         for role, metric_id in _inputs(kpi)
     ]
     return {

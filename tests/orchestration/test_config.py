@@ -67,6 +67,10 @@ def test_demo_catalog_covers_every_kpi_type_and_direction():
         "hubspot",
         "finance_files",
         "manual_metrics",
+        "google_ads",
+        "meta_ads",
+        "linkedin_ads",
+        "fx_rates",
     }
 
 

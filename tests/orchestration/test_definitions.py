@@ -43,6 +43,10 @@ def test_asset_graph_keys_and_dependencies(defs):
         key("landing", "crm", "open_deal_snapshots"),
         key("landing", "ledger", "ledger_lines"),
         key("landing", "team", "manual_rows"),
+        key("landing", "google_ads", "campaign_metrics"),
+        key("landing", "meta_ads", "campaign_insights"),
+        key("landing", "linkedin_ads", "campaign_analytics"),
+        key("landing", "rates", "reference_rates"),
     }
     assert not {k for k in keys if k.path[0] == "dbt_source"}  # sources map to landing assets
 
@@ -54,6 +58,11 @@ def test_asset_graph_keys_and_dependencies(defs):
     }
     assert key("config", "catalog") in parents("warehouse", "stg_scorecard_config__kpis")
     assert key("warehouse", "int_metrics__web") in parents("warehouse", "int_metrics__daily")
+    assert key("warehouse", "int_metrics__ads") in parents("warehouse", "int_metrics__daily")
+    # money converts with the rates source's landing
+    assert parents("warehouse", "stg_fx_rates__reference_rates") == {
+        key("landing", "rates", "reference_rates")
+    }
     assert key("warehouse", "int_metric_values") in parents("warehouse", "int_kpi_values")
     assert parents("serving", "scorecard") >= {
         key("warehouse", m)

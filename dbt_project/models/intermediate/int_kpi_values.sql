@@ -57,6 +57,15 @@ kpi_periods as (
         kpis.value_offset,
         coalesce(kpis.filter_dimension, '') as scope_dimension,
         coalesce(kpis.filter_member, '') as scope_member,
+        -- a share (filter_applies_to numerator) divides the member by the metric's total
+        case
+            when kpis.filter_applies_to = 'numerator' then ''
+            else coalesce(kpis.filter_dimension, '')
+        end as denominator_scope_dimension,
+        case
+            when kpis.filter_applies_to = 'numerator' then ''
+            else coalesce(kpis.filter_member, '')
+        end as denominator_scope_member,
         periods.grain,
         periods.period_start,
         periods.period_end,
@@ -109,8 +118,8 @@ inputs as (
             and kpi_periods.period_start = numerator.period_start
     left join metric_values as denominator
         on
-            kpi_periods.scope_dimension = denominator.scope_dimension
-            and kpi_periods.scope_member = denominator.scope_member
+            kpi_periods.denominator_scope_dimension = denominator.scope_dimension
+            and kpi_periods.denominator_scope_member = denominator.scope_member
             and kpi_periods.denominator_metric_id = denominator.metric_id
             and kpi_periods.grain = denominator.grain
             and kpi_periods.period_start = denominator.period_start

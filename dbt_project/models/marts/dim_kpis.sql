@@ -29,6 +29,9 @@ select
             when kpis.filter_dimension is not null
                 then map([kpis.filter_dimension], [kpis.filter_member])
         end as map(varchar, varchar)  -- noqa: LT01
-    ) as filter
+    ) as filter,
+    -- kpi: the filter narrows the whole KPI; numerator: a ratio's numerator only (a share)
+    cast(case when kpis.filter_dimension is not null then kpis.filter_applies_to end as varchar)
+        as filter_applies_to
 from {{ ref('stg_scorecard_config__kpis') }} as kpis
 cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context

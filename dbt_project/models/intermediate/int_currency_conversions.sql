@@ -1,0 +1,65 @@
+/*
+  One row per source, currency and day that holds a money amount, with the factor converting
+  it to the reporting currency: cross rates through the euro, rate(reporting) / rate(currency),
+  each the rate published for that day or the latest earlier one (int_fx_rates). `to_reporting`
+  is null when either rate is missing (no rates source, a currency it does not publish, a day
+  before its first rate): the gate (suite metrics.currency_rates) then fails naming the currency
+  and the day, and the amount is left out of every metric rather than counted unconverted.
+  Amounts already in the reporting currency convert at 1 without a rate.
+*/
+with amount_days as (
+    select distinct
+        source_name,
+        currency,
+        metric_date as amount_date
+    from {{ ref('int_ads__campaign_days') }}
+),
+
+reporting as (
+    select currency as reporting_currency from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+rates as (
+    select * from {{ ref('int_fx_rates') }}
+),
+
+joined as (
+    select
+        amount_days.source_name,
+        amount_days.currency,
+        amount_days.amount_date,
+        reporting.reporting_currency,
+        from_rate.valid_from as currency_rate_date,
+        from_rate.units_per_eur as currency_per_eur,
+        to_rate.valid_from as reporting_rate_date,
+        to_rate.units_per_eur as reporting_per_eur
+    from amount_days
+    cross join reporting
+    left join rates as from_rate
+        on
+            amount_days.currency = from_rate.currency
+            and amount_days.amount_date >= from_rate.valid_from
+            and (from_rate.valid_until is null or amount_days.amount_date < from_rate.valid_until)
+    left join rates as to_rate
+        on
+            reporting.reporting_currency = to_rate.currency
+            and amount_days.amount_date >= to_rate.valid_from
+            and (to_rate.valid_until is null or amount_days.amount_date < to_rate.valid_until)
+)
+
+select
+    source_name,
+    currency,
+    amount_date,
+    reporting_currency,
+    case
+        when currency = reporting_currency then cast(1.0 as double)
+        else reporting_per_eur / currency_per_eur
+    end as to_reporting,
+    case when currency = reporting_currency then null else currency_rate_date end
+        as currency_rate_date,
+    case when currency = reporting_currency then null else reporting_rate_date end
+        as reporting_rate_date,
+    currency = reporting_currency
+    or (currency_per_eur is not null and reporting_per_eur is not null) as has_rate
+from joined
