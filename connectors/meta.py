@@ -17,13 +17,21 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.http import HttpClient, RequestError, RetryPolicy
+from connectors.http import (
+    AuthError,
+    HttpClient,
+    RequestError,
+    RetryPolicy,
+    SourceError,
+    TransientError,
+)
+from connectors.oauth import TokenExpiry
 from connectors.pagination import NextUrlPaginator, PageRequest
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -32,6 +40,12 @@ THROTTLE_CODES = {4, 17, 32, 613}
 UNKNOWN_METRIC = 100
 NOT_ENOUGH_VIEWERS = 10  # "(#10) Not enough viewers for the media to show insights"
 USAGE_SLOW_DOWN = 85  # percent of a usage quota at which calls are spaced out
+INVALID_TOKEN = 190  # "Error validating access token": expired, revoked or malformed
+EXPIRY_WARNING = timedelta(days=14)  # a token expiring sooner is warned about every run
+TOKEN_KIND = "long-lived token"
+# how an asynchronous report job (Meta Ads insights) reports its progress
+JOB_COMPLETED = "Job Completed"
+JOB_FAILED = ("Job Failed", "Job Skipped")
 
 
 def pacific_day(end_time: str) -> date:
@@ -71,6 +85,11 @@ def error_code(response: requests.Response) -> int | None:
         return None
 
 
+def is_throttling(code: int | None) -> bool:
+    """Meta's rate-limit codes: 4, 17, 32, 613 and the 80000-range business use-case limits."""
+    return code in THROTTLE_CODES or (code is not None and 80000 <= code < 81000)
+
+
 class GraphClient(HttpClient):
     def __init__(
         self,
@@ -90,6 +109,7 @@ class GraphClient(HttpClient):
             log=log,
         )
         self.retired: set[str] = set()
+        self._access_token = token  # for debug_token's input_token; never logged
 
     def observe(self, response: requests.Response) -> None:
         usage = _usage_percent(response.headers)
@@ -103,8 +123,7 @@ class GraphClient(HttpClient):
             time.sleep(pause)
 
     def throttle_delay(self, response: requests.Response, retries: int) -> float | None:
-        code = error_code(response)
-        if code not in THROTTLE_CODES and not (code and 80000 <= code < 81000):
+        if not is_throttling(error_code(response)):
             return None
         minutes = _regain_minutes(response.headers)
         if minutes:
@@ -112,9 +131,79 @@ class GraphClient(HttpClient):
         return self.policy.delay(retries + 1)
 
     def error_for(self, response: requests.Response):
-        error = super().error_for(response)
-        error.code = error_code(response)
+        code = error_code(response)
+        if code == INVALID_TOKEN:
+            # Meta answers an expired or revoked token with 400 and code 190: not a request
+            # to fix but a token to replace
+            where = f"{response.request.method} {_path_only(response.url)}"
+            error = AuthError(
+                self.source,
+                f"{where}: Meta refused the access token (code 190: {_message(response)}); "
+                "it expired or was revoked — create a new long-lived token and update the "
+                "source's access_token environment variable",
+            )
+        elif is_throttling(code):
+            # still refused after every wait this run allows: not a setting to fix
+            error = TransientError(
+                self.source,
+                f"{response.request.method} {_path_only(response.url)}: Meta kept throttling "
+                f"the calls (code {code}: {_message(response)}) after "
+                f"{self.policy.attempts} retries; the next run continues — try again later",
+            )
+        else:
+            error = super().error_for(response)
+        error.code = code
         return error
+
+    def debug_token(self) -> dict:
+        """What Meta says about this client's own token (`GET /debug_token`, the token
+        inspecting itself): `is_valid`, `expires_at`, `data_access_expires_at` (Unix
+        seconds, 0: never), ..."""
+        body = self.get_json("debug_token", params={"input_token": self._access_token})
+        return body.get("data") or {}
+
+    def report_job(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        what: str,
+        timeout: float,
+        poll_seconds: float,
+    ) -> Iterator[dict]:
+        """Every row of an asynchronous insights report: `POST {path}` with `params` starts a
+        job (`report_run_id`), which is polled (`async_status`, `async_percent_completion`)
+        every `poll_seconds` until Meta completes it, then its `/insights` are read page by
+        page. A failed or skipped job, or one not done after `timeout` seconds, raises a
+        TransientError naming `what` and the job."""
+        started = time.monotonic()
+        job = self.request("POST", path, data=params).json()
+        run_id = str(job["report_run_id"])
+        self.log.info(f"{self.source}: {what}: report job {run_id} started")
+        while True:
+            status = self.get_json(run_id)
+            state = status.get("async_status")
+            percent = status.get("async_percent_completion")
+            if state == JOB_COMPLETED:
+                break
+            if state in JOB_FAILED:
+                raise TransientError(
+                    self.source,
+                    f"{what}: Meta's report job {run_id} ended with '{state}' "
+                    f"({percent} % done); the next run asks again — if it keeps failing, "
+                    "backfill the range in shorter pieces",
+                )
+            waited = time.monotonic() - started
+            if waited + poll_seconds > timeout:
+                raise TransientError(
+                    self.source,
+                    f"{what}: Meta's report job {run_id} was still '{state}' ({percent} % "
+                    f"done) after {waited:.0f} s, beyond async_timeout_seconds ({timeout:g} s); "
+                    "try again later or raise async_timeout_seconds",
+                )
+            self.log.info(f"{self.source}: {what}: report job {run_id}: {state}, {percent} %")
+            time.sleep(poll_seconds)
+        yield from self.edge(f"{run_id}/insights", {"limit": params.get("limit", 500)})
 
     def insights(self, node: str, metrics: list[str], params: dict[str, Any]) -> list[dict]:
         """`/{node}/insights` for several metrics; a retired metric does not sink the others."""
@@ -174,6 +263,111 @@ class GraphClient(HttpClient):
         )
         for page in pages:
             yield from page.records
+
+
+def token_times(info: dict) -> tuple[datetime | None, datetime | None]:
+    """(expires_at, data_access_expires_at) of a debug_token answer; None: never."""
+
+    def when(key: str) -> datetime | None:
+        value = info.get(key)
+        return datetime.fromtimestamp(int(value), tz=UTC) if value else None
+
+    return when("expires_at"), when("data_access_expires_at")
+
+
+def check_token(
+    client: GraphClient, *, now: datetime, renew: str, log: logging.Logger
+) -> TokenExpiry | None:
+    """Ask Meta about the client's token before extracting (`debug_token`).
+
+    Invalid or expired (its own expiry or its data access) -> AuthError saying how to get a
+    new one (`renew`), carrying the expiry as `error.expiry` (when it ended; now for a revoked
+    token), since an expired token is what `scorecard status` must show; expiring within 14
+    days -> a warning naming the date. Returns the expiry for `scorecard status` (expires_at
+    None: never expires), or None when Meta would not inspect the token (some tokens cannot):
+    that is logged and the run goes on — a token that does not work fails the first real
+    call anyway."""
+    try:
+        info = client.debug_token()
+    except SourceError as e:
+        if e.code == INVALID_TOKEN:
+            raise  # not a refusal to inspect: the token itself is expired or revoked
+        why = str(e).removeprefix(f"source {client.source}: ")
+        log.info(
+            f"{client.source}: Meta would not inspect the access token ({why}); its expiry "
+            "is unknown, extracting anyway"
+        )
+        return None
+    expires_at, data_access_until = token_times(info)
+    expired = expires_at is not None and expires_at <= now
+    if data_access_until is not None and data_access_until <= now and not expired:
+        error = AuthError(
+            client.source,
+            f"the access token's data access expired {data_access_until:%Y-%m-%d} UTC (a user "
+            f"must log in to the app again every 90 days). {renew}",
+        )
+        error.expiry = TokenExpiry(TOKEN_KIND, data_access_until, renews_itself=False)
+        raise error
+    if expired or info.get("is_valid") is False:
+        reason = str((info.get("error") or {}).get("message") or "not valid").rstrip(".")
+        ended = f" (expired {expires_at:%Y-%m-%d %H:%M} UTC)" if expired else ""
+        error = AuthError(
+            client.source,
+            f"Meta says the access token is no longer valid{ended}: {reason}. {renew}",
+        )
+        error.expiry = TokenExpiry(TOKEN_KIND, expires_at if expired else now, False)
+        raise error
+    ends = [t for t in (expires_at, data_access_until) if t is not None]
+    soonest = min(ends) if ends else None
+    if soonest is not None and soonest - now <= EXPIRY_WARNING:
+        what = "access token" if soonest == expires_at else "access token's data access"
+        days = (soonest - now).days
+        log.warning(
+            f"{client.source}: the Meta {what} expires on {soonest:%Y-%m-%d} "
+            f"({days} day{'s' if days != 1 else ''} from now). {renew}"
+        )
+    return TokenExpiry(TOKEN_KIND, soonest, renews_itself=False)
+
+
+class GraphTokenCheck:
+    """Mixin for the Graph API connectors: the token is checked once per run (the first
+    extraction of any stream) and its expiry kept for `token_expiry()`."""
+
+    # how to get a new token, for the errors and warnings (the permissions it needs)
+    token_renewal: ClassVar[str] = (
+        "Create a new long-lived token (best: a system user's token, which does not expire) "
+        "and update the source's access_token environment variable."
+    )
+    _token_checked: bool = False
+    _token_expiry: TokenExpiry | None = None
+
+    def check_token(self, client: GraphClient, ctx) -> None:
+        if self._token_checked:
+            return
+        now = ctx.moment or datetime.now(UTC)
+        try:
+            self._token_expiry = check_token(client, now=now, renew=self.token_renewal, log=ctx.log)
+        except AuthError as e:
+            # an expired token is what `scorecard status` must show, after the failed run;
+            # one Meta refuses outright (code 190) stopped working by now
+            self._token_expiry = getattr(e, "expiry", None) or TokenExpiry(TOKEN_KIND, now, False)
+            raise
+        self._token_checked = True
+
+    def token_expiry(self) -> TokenExpiry | None:
+        return self._token_expiry
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return response.reason
+
+
+def _path_only(url: str) -> str:
+    """A URL without its query string (a Graph next-page URL carries the access token)."""
+    return url.split("?", 1)[0]
 
 
 def _usage_percent(headers) -> float:

@@ -22,7 +22,14 @@ from connectors.base import (
     table_from_rows,
 )
 from connectors.demo.social import SocialDemo
-from connectors.meta import PACIFIC, GraphClient, moment, pacific_date, pacific_day
+from connectors.meta import (
+    PACIFIC,
+    GraphClient,
+    GraphTokenCheck,
+    moment,
+    pacific_date,
+    pacific_day,
+)
 from connectors.secrets import resolve_secret
 from connectors.social_posts import post_days_field, post_stream, post_window
 
@@ -90,8 +97,13 @@ def posts_per_day(items, window: Window, key: str) -> list[tuple]:
 
 
 @register
-class FacebookPage(SocialDemo, Connector):
+class FacebookPage(GraphTokenCheck, SocialDemo, Connector):
     type = "facebook_page"
+    token_renewal = (
+        "Create a new long-lived Page access token with pages_read_engagement and "
+        "read_insights (best: from a system user of your Business Manager, which does not "
+        "expire) and update the source's access_token environment variable."
+    )
     day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = FacebookPageConfig
     metric_domain = "social"
@@ -150,6 +162,7 @@ class FacebookPage(SocialDemo, Connector):
             return
         window = self.window(ctx)
         client = graph_client(self.config, ctx, self.policy)
+        self.check_token(client, ctx)
         page = self.config.page_id
         metrics = [m for m in self.source_metrics() if m != POSTS]
         values = []
@@ -180,6 +193,7 @@ class FacebookPage(SocialDemo, Connector):
         insights (one call per post: a retired metric is isolated and reported once)."""
         window = post_window(self, ctx, self.config.post_days)
         client = graph_client(self.config, ctx, self.policy)
+        self.check_token(client, ctx)
         page = self.config.page_id
         posts = client.edge(
             f"{page}/published_posts",

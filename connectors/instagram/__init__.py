@@ -22,7 +22,7 @@ from connectors.base import (
 )
 from connectors.demo.social import SocialDemo
 from connectors.facebook_page import POSTS, daily_series, graph_client, posts_per_day, unix
-from connectors.meta import moment, pacific_date
+from connectors.meta import GraphTokenCheck, moment, pacific_date
 from connectors.social_posts import post_days_field, post_stream, post_window
 
 SNAPSHOT = "followers_count"  # a field of the account, read once a night
@@ -43,8 +43,13 @@ class InstagramConfig(TokenSourceConfig):
 
 
 @register
-class Instagram(SocialDemo, Connector):
+class Instagram(GraphTokenCheck, SocialDemo, Connector):
     type = "instagram"
+    token_renewal = (
+        "Create a new long-lived token with instagram_basic, instagram_manage_insights and "
+        "pages_read_engagement (best: from a system user of your Business Manager, which does "
+        "not expire) and update the source's access_token environment variable."
+    )
     day_zone = "America/Los_Angeles"  # Meta's insights days are Pacific days
     config_model = InstagramConfig
     metric_domain = "social"
@@ -101,6 +106,7 @@ class Instagram(SocialDemo, Connector):
             return
         window = self.window(ctx)
         client = graph_client(self.config, ctx, self.policy)
+        self.check_token(client, ctx)
         account = self.config.account_id
         wanted = sorted({m for names in self.metric_map().values() for m in names})
         totals = [m for m in wanted if m not in TIME_SERIES | {SNAPSHOT, POSTS}]
@@ -149,6 +155,7 @@ class Instagram(SocialDemo, Connector):
         first, so reading stops at the first older media whatever the server does with them."""
         window = post_window(self, ctx, self.config.post_days)
         client = graph_client(self.config, ctx, self.policy)
+        self.check_token(client, ctx)
         account = self.config.account_id
         media = client.edge(
             f"{account}/media",

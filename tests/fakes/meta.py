@@ -16,6 +16,13 @@ a post nobody shared, as Graph does. A post's `/{post-id}/insights` answers its 
 (`period: lifetime`, one value, no end_time); a metric it has no value for is left out of
 `data` (Instagram's "empty data set"), a retired one fails the call with code 100, and a media
 with too few viewers answers code 10.
+
+`GET /debug_token?input_token=…` answers what Meta says about a token (`token_info`, by token:
+`expires_at`, `data_access_expires_at` in Unix seconds with 0 for never, `is_valid`; a token
+without an entry is valid and expires far in the future). A token that is expired by the
+fake's clock or not valid is refused by every other call with code 190, as Meta does;
+`refuse_debug_token` makes debug_token answer code 100 (a token that may not inspect itself).
+Token checks are recorded in `token_checks`, not in `requests` (the data calls).
 """
 
 from __future__ import annotations
@@ -30,6 +37,56 @@ from werkzeug.wrappers import Request, Response
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 FOLLOWER_COUNT_DAYS = 30
+FAR_FUTURE = int(datetime(2099, 1, 1, tzinfo=UTC).timestamp())
+
+
+def token_info(
+    *, expires_at: datetime | int | None = None, data_access_until: datetime | None = None, **kw
+) -> dict:
+    """A debug_token `data` entry: expires_at a datetime (0 or None: never expires)."""
+
+    def unix(value) -> int:
+        return int(value.timestamp()) if isinstance(value, datetime) else int(value or 0)
+
+    return {
+        "app_id": "1234567890",
+        "type": "SYSTEM_USER",
+        "application": "Marketing Scorecard",
+        "expires_at": unix(expires_at),
+        "data_access_expires_at": unix(data_access_until),
+        "is_valid": True,
+        "issued_at": 1700000000,
+        "scopes": ["ads_read", "read_insights", "pages_read_engagement"],
+        "user_id": "10987654321",
+        **kw,
+    }
+
+
+def token_refusal(info: dict, now: datetime) -> str | None:
+    """Why Meta refuses a token with code 190 (None: it works)."""
+    if info.get("is_valid") is False:
+        return "Error validating access token: The session has been invalidated"
+    ends = [v for v in (info.get("expires_at"), info.get("data_access_expires_at")) if v]
+    if any(v <= now.timestamp() for v in ends):
+        when = datetime.fromtimestamp(min(ends), tz=UTC).strftime("%A, %d-%b-%y %H:%M:%S UTC")
+        return f"Error validating access token: Session has expired on {when}."
+    return None
+
+
+def answer_debug_token(infos: dict[str, dict], now: datetime, args, *, refuse: bool) -> Response:
+    """`/debug_token?input_token=…` as Meta answers it (`{"data": {...}}`)."""
+    if refuse:
+        return _error(
+            400,
+            100,
+            "(#100) You must provide an app access token, or a user access token that is an "
+            "owner or developer of the app",
+        )
+    info = dict(infos.get(args.get("input_token", ""), token_info(expires_at=FAR_FUTURE)))
+    why = token_refusal(info, now)
+    if why:
+        info.update(is_valid=False, error={"code": 190, "message": why, "subcode": 463})
+    return Response(json.dumps({"data": info}), content_type="application/json")
 
 
 def end_time(day: date) -> str:
@@ -88,6 +145,9 @@ class FakeGraph:
     tokens: set[str] = field(default_factory=set)  # more tokens accepted besides `token`
     now: datetime = field(default_factory=lambda: datetime.now(UTC))  # the platform's clock
     ignores_since: bool = False  # list every post, whatever since/until say
+    token_info: dict[str, dict] = field(default_factory=dict)  # token -> debug_token data
+    refuse_debug_token: bool = False
+    token_checks: list[dict] = field(default_factory=list)  # debug_token calls
 
     def is_over(self, day: date) -> bool:
         """Whether a Pacific day has ended by the platform's clock (insights exist for it)."""
@@ -101,12 +161,19 @@ class FakeGraph:
         return self.base
 
     def handle(self, request: Request) -> Response:
-        self.requests.append({"path": request.path, "args": request.args.to_dict()})
-        if request.headers.get("Authorization", "").removeprefix("Bearer ") not in {
-            self.token,
-            *self.tokens,
-        }:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        checking = request.path == f"/{self.version}/debug_token"
+        log = self.token_checks if checking else self.requests
+        log.append({"path": request.path, "args": request.args.to_dict()})
+        if token not in {self.token, *self.tokens}:
             return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        if checking:
+            return answer_debug_token(
+                self.token_info, self.now, request.args, refuse=self.refuse_debug_token
+            )
+        why = token_refusal(self.token_info.get(token, {}), self.now)
+        if why:
+            return _error(400, 190, why)
         if self.throttle_next:
             code = self.throttle_next.pop(0)
             return _error(400, code, f"({code}) Application request limit reached")
