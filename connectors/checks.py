@@ -78,12 +78,33 @@ class Reconciliation:
     sql: str
 
     @classmethod
-    def mapped(cls, model: str, date_column: str = "metric_date") -> Reconciliation:
+    def mapped(
+        cls, model: str, date_column: str = "metric_date", *, currency_column: str | None = None
+    ) -> Reconciliation:
         """A long-shaped staging model (source_name, date, source_metric, value) whose source
-        metrics add into neutral metrics through the source's metric map."""
+        metrics add into neutral metrics through the source's metric map. With
+        `currency_column`, money metrics are reconciled in the reporting currency: converted
+        as the metrics are (int_currency_conversions; a null currency is the reporting one)."""
+        value = "stg.value"
+        joins = ""
+        if currency_column:
+            value = (
+                "case when reg.unit = 'currency' then stg.value * conv.to_reporting"
+                " else stg.value end"
+            )
+            joins = (
+                " left join intermediate.int_metric_registry as reg"
+                " on reg.metric_id = map.metric_id"
+                " cross join staging.stg_scorecard_config__run_contexts as ctx"
+                " left join intermediate.int_currency_conversions as conv"
+                " on conv.source_name = stg.source_name"
+                f" and conv.currency = coalesce(stg.{currency_column}, ctx.currency)"
+                f" and conv.amount_date = stg.{date_column}"
+            )
         return cls(
-            f"select map.metric_id, stg.{date_column} as metric_date, stg.value"
+            f"select map.metric_id, stg.{date_column} as metric_date, {value} as value"
             f" from staging.{model} as stg"
             " inner join staging.stg_scorecard_config__source_metric_maps as map"
             " on stg.source_name = map.source_name and stg.source_metric = map.source_metric"
+            + joins
         )

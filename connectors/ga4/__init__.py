@@ -141,7 +141,9 @@ class GA4(Connector):
             steady_volume=True,
             # counts are never negative; revenue may be (refunds)
             checks=(AtLeast("value", 0, where='metric != "totalRevenue"'),),
-            reconciliation=Reconciliation.mapped("stg_ga4__daily_metrics"),
+            reconciliation=Reconciliation.mapped(
+                "stg_ga4__daily_metrics", currency_column="currency"
+            ),
             presence=Presence("stg_ga4__daily_metrics", account_column="property_id"),
             description="One row per property, day (property time zone) and GA4 metric.",
         ),

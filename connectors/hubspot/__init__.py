@@ -61,6 +61,9 @@ MODIFIED = {"deals": "hs_lastmodifieddate", "contacts": "lastmodifieddate"}
 # HubSpot's original source (ORGANIC_SEARCH, PAID_SOCIAL, OFFLINE, ...): "Original Source Type"
 # on deals, "Original Source" on contacts; requested when the source extracts deal_source
 ORIGINAL_SOURCE = "hs_analytics_source"
+# a deal's currency in a multi-currency portal (ISO 4217); empty: the portal's company currency,
+# which dbt takes as the reporting currency. Always requested: amounts are converted with it.
+DEAL_CURRENCY = "deal_currency_code"
 ASSOCIATION_BATCH = 100  # deals per associations batch read
 # the crm metrics counted from contacts (leads) and from deals; only deal metrics have a pipeline
 CONTACT_METRICS = ("leads_created",)
@@ -238,12 +241,14 @@ class HubSpot(Connector):
                     pa.field("modified_at", _TS),
                     pa.field("original_source", pa.string()),
                     pa.field("contact_ids", pa.list_(pa.string())),
+                    pa.field("currency", pa.string()),
                 ]
             ),
             primary_key=("deal_id",),
             # deal_source: HubSpot's original source of the deal and, for a deal without one,
-            # its associated contacts (whose own original source stands in)
-            added_columns=("original_source", "contact_ids"),
+            # its associated contacts (whose own original source stands in); currency: the
+            # deal's own (multi-currency portals)
+            added_columns=("original_source", "contact_ids", "currency"),
             cursor="modified_at",
             description="Deals with the allow-listed properties; the newest version wins.",
             # a night reads only the deals changed since the window start: a quiet stretch (a
@@ -302,9 +307,11 @@ class HubSpot(Connector):
                     pa.field("pipeline_id", pa.string()),
                     pa.field("stage_id", pa.string()),
                     pa.field("amount", pa.float64()),
+                    pa.field("currency", pa.string()),
                 ]
             ),
             primary_key=("snapshot_date", "deal_id"),
+            added_columns=("currency",),
             cursor="snapshot_date",
             checks=(AtLeast("amount", 0),),
             description="Open deals as seen on each extraction day (pipeline value is a stock).",
@@ -331,9 +338,10 @@ class HubSpot(Connector):
         """The allow-listed properties of deals or contacts, with the original source when the
         source extracts deal_source."""
         listed = self.config.deal_properties if obj == "deals" else self.config.contact_properties
-        if "deal_source" in self.dimensions() and ORIGINAL_SOURCE not in listed:
-            return [*listed, ORIGINAL_SOURCE]
-        return list(listed)
+        extra = [DEAL_CURRENCY] if obj == "deals" else []
+        if "deal_source" in self.dimensions():
+            extra.append(ORIGINAL_SOURCE)
+        return [*listed, *(p for p in extra if p not in listed)]
 
     def client(self, ctx: ExtractContext) -> HubSpotClient:
         return bearer_client(
@@ -363,10 +371,11 @@ class HubSpot(Connector):
                     "pipeline_id": r["properties"].get("pipeline"),
                     "stage_id": r["properties"].get("dealstage"),
                     "amount": _amount(r),
+                    "currency": _currency(r),
                 }
                 for r in client.search(
                     "deals",
-                    self.config.deal_properties,
+                    [*self.config.deal_properties, DEAL_CURRENCY],
                     [{"propertyName": "hs_is_closed", "operator": "EQ", "value": "false"}],
                     sort="hs_object_id",
                 )
@@ -428,6 +437,7 @@ class HubSpot(Connector):
             "modified_at": iso(p.get("hs_lastmodifieddate")),
             "original_source": p.get(ORIGINAL_SOURCE) or None,
             "contact_ids": None,
+            "currency": _currency(record),
         }
 
     @staticmethod
@@ -445,6 +455,11 @@ class HubSpot(Connector):
 
 def _numeric_id(record_id: str) -> tuple[int, str]:
     return (int(record_id), "") if record_id.isdigit() else (0, record_id)
+
+
+def _currency(record: dict) -> str | None:
+    value = record.get("properties", {}).get(DEAL_CURRENCY)
+    return value.strip().upper() if value and value.strip() else None
 
 
 def _amount(record: dict) -> float | None:

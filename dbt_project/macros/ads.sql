@@ -18,3 +18,27 @@
     group by metric_date, source_name{% for column in by %}, {{ column }}{% endfor %}
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+  The join condition to int_currency_conversions (alias `conversions`) for an amount of
+  `source_name` in `currency` on `day`; a null currency is the reporting currency (a HubSpot
+  deal without deal_currency_code is in the portal's company currency, taken as the reporting
+  one). `run_context` is stg_scorecard_config__run_contexts joined under that alias.
+-#}
+{#-
+  `amount` in the reporting currency: as it is when its currency is the reporting one (or null),
+  else times the joined conversion's factor (null when no rate: the gate fails on it).
+-#}
+{% macro in_reporting_currency(amount, currency, conversions='conversions', run_context='run_context') -%}
+    {{ amount }} * case
+        when coalesce({{ currency }}, {{ run_context }}.currency) = {{ run_context }}.currency
+            then 1.0
+        else {{ conversions }}.to_reporting
+    end
+{%- endmacro %}
+
+{% macro currency_conversion_on(source_name, currency, day, conversions='conversions', run_context='run_context') -%}
+    {{ conversions }}.source_name = {{ source_name }}
+    and {{ conversions }}.currency = coalesce({{ currency }}, {{ run_context }}.currency)
+    and {{ conversions }}.amount_date = {{ day }}
+{%- endmacro %}

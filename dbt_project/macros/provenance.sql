@@ -6,9 +6,10 @@
   metric, day, source, account, stream and landing batch: the value of the batch's staged rows,
   `metric_rows`, how many of them the metric adds up, and `rows_used`, the staged rows of that
   batch, account and day that feed any metric (a row mapped into two metrics counts once).
-  `staged_models` is a list of (model, stream) pairs.
+  `staged_models` is a list of (model, stream) pairs. With `currency_column`, money metrics are
+  valued in the reporting currency, as the metrics models value them.
 -#}
-{% macro mapped_provenance(staged_models, account_column='account_id') -%}
+{% macro mapped_provenance(staged_models, account_column='account_id', currency_column=none) -%}
     staged_rows as (
         {% for model, stream in staged_models %}
             select
@@ -17,6 +18,7 @@
                 metric_date,
                 source_metric,
                 value,
+                {{ currency_column or 'cast(null as varchar)' }} as currency,
                 batch_id,
                 '{{ stream }}' as stream
             from {{ ref(model) }}
@@ -26,13 +28,34 @@
 
     mapped_rows as (
         select
-            staged_rows.*,
+            staged_rows.source_name,
+            staged_rows.account,
+            staged_rows.metric_date,
+            staged_rows.source_metric,
+            {%- if currency_column %}
+            case
+                when money.unit = 'currency'
+                    then {{ in_reporting_currency('staged_rows.value', 'staged_rows.currency') }}
+                else staged_rows.value
+            end as value,
+            {%- else %}
+            staged_rows.value,
+            {%- endif %}
+            staged_rows.batch_id,
+            staged_rows.stream,
             metric_map.metric_id
         from staged_rows
         inner join {{ ref('stg_scorecard_config__source_metric_maps') }} as metric_map
             on
                 staged_rows.source_name = metric_map.source_name
                 and staged_rows.source_metric = metric_map.source_metric
+        {%- if currency_column %}
+        left join {{ ref('int_metric_registry') }} as money
+            on metric_map.metric_id = money.metric_id
+        cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context
+        left join {{ ref('int_currency_conversions') }} as conversions
+            on {{ currency_conversion_on('staged_rows.source_name', 'staged_rows.currency', 'staged_rows.metric_date') }}
+        {%- endif %}
     ),
 
     batch_rows as (

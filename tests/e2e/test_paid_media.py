@@ -259,3 +259,71 @@ def test_an_amount_without_a_rate_fails_the_gate_and_publishes_nothing(tmp_path,
     assert "metrics.currency_rates" in output
     assert "SEK" in output and "2026-04-06" in output
     assert not (tmp_path / "data/serving.duckdb").exists()
+
+
+OTHER_MONEY = """
+timezone: Europe/Copenhagen
+currency: DKK
+sources:
+  - {{name: website, type: ga4, property_ids: ["111"], access_token: env:GA4_E2E, api_endpoint: {url},
+     start_date: 2026-03-30}}
+  - {{name: crm, type: hubspot, access_token: env:HS_E2E, base_url: {url}, start_date: 2026-03-30}}
+  - {{name: rates, type: fx_rates, currencies: [DKK], base_url: {url}, start_date: 2026-03-25}}
+objectives:
+  - {{id: grow, perspective: financial, name: Grow revenue}}
+kpis:
+  - {{id: web_revenue, name: Web revenue, objective: grow, type: metric, metric: web.revenue,
+     unit: currency, target: 1000}}
+  - {{id: won_revenue, name: Won revenue, objective: grow, type: metric, metric: crm.won_revenue,
+     unit: currency, target: 1000}}
+"""
+# the DKK rate in force on each April day (Good Friday to Easter Monday: Thursday's)
+DKK_IN_FORCE = {1: 7.461, 2: 7.462, 3: 7.462, 4: 7.462, 5: 7.462, 6: 7.462, 7: 7.467}
+DKK_IN_FORCE |= {8: 7.468, 9: 7.469}
+
+
+def test_ga4_revenue_and_hubspot_deals_in_euro_are_converted_too(tmp_path, httpserver):
+    from tests.fakes.ga4 import FakeGA4, daily_data
+    from tests.fakes.hubspot import PIPELINES, FakeHubSpot, stamp
+
+    secrets = {"GA4_E2E": "canary-ga4-token-5e6f7a", "HS_E2E": "canary-hs-token-8b9c0d"}
+    ga4 = FakeGA4(token=secrets["GA4_E2E"], currency="EUR")  # a property reporting in euro
+    ga4.data = {"111": daily_data(date(2026, 3, 30), date(2026, 4, 9), base=100)}
+    url = ga4.install(httpserver)
+    crm = FakeHubSpot(token=secrets["HS_E2E"], pipelines=PIPELINES)
+    noon = lambda d: datetime(2026, d.month, d.day, 12, tzinfo=ZoneInfo("UTC"))  # noqa: E731
+    for n in range(11):  # a lead a day: the CRM's extracted days
+        day = date(2026, 3, 30) + (date(2026, 4, 1) - date(2026, 3, 31)) * n
+        crm.put("contacts", str(n + 1), lifecyclestage="lead", createdate=stamp(noon(day)))
+        crm.objects["contacts"][str(n + 1)]["lastmodifieddate"] = stamp(noon(day))
+    for deal, closed, amount, currency in (
+        ("901", date(2026, 4, 4), 1000, "EUR"),  # won on a Saturday, in euro
+        ("902", date(2026, 4, 2), 500, None),  # the portal's own currency: the reporting one
+    ):
+        crm.put(
+            "deals",
+            deal,
+            amount=amount,
+            pipeline="default",
+            dealstage="closedwon",
+            createdate=stamp(noon(date(2026, 3, 30))),
+            closedate=stamp(noon(closed)),
+            hs_lastmodifieddate=stamp(noon(closed)),
+            deal_currency_code=currency,
+        )
+    crm.install(httpserver)
+    FakeEcb(now=NIGHT).install(httpserver)
+    (tmp_path / "scorecard.yml").write_text(OTHER_MONEY.format(url=url))
+    result = run_local(tmp_path, AS_OF.isoformat(), secrets)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with duckdb.connect(str(tmp_path / "data/serving.duckdb"), read_only=True) as con:
+        april = dict(
+            con.execute(
+                "select metric_id, value from scorecard.metric_values where grain = 'month'"
+                " and period_start = '2026-04-01' and metric_id in ('web.revenue', 'crm.won_revenue')"
+            ).fetchall()
+        )
+    # GA4 revenue of 30 March + i is 10 x (i mod 3) euro: 1 April is i = 2
+    revenue = sum(10 * ((day + 1) % 3) * rate for day, rate in DKK_IN_FORCE.items())
+    assert april["web.revenue"] == pytest.approx(revenue, rel=1e-12)
+    assert april["crm.won_revenue"] == pytest.approx(1000 * 7.462 + 500, rel=1e-12)

@@ -29,6 +29,15 @@ snapshots as (
     select * from {{ ref('stg_hubspot__open_deal_snapshots') }}
 ),
 
+-- amounts convert from the deal's currency to the reporting currency (close or snapshot day)
+run_context as (
+    select currency from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+conversions as (
+    select * from {{ ref('int_currency_conversions') }}
+),
+
 -- the days and sources the dense totals cover
 extracted as (
     select
@@ -95,7 +104,7 @@ closed_deals as (
         deals.source_name,
         deals.deal_id,
         deals.closed_date,
-        deals.amount,
+        {{ in_reporting_currency('deals.amount', 'deals.currency') }} as amount,
         stages.is_won,
         {{ dbt.datediff('deals.created_date', 'deals.closed_date', 'day') }} as days_open,
         deal_sources.deal_source,
@@ -110,6 +119,9 @@ closed_deals as (
         on deals.source_name = deal_sources.source_name and deals.deal_id = deal_sources.deal_id
     left join pipelines
         on deals.source_name = pipelines.source_name and deals.pipeline_id = pipelines.pipeline_id
+    cross join run_context
+    left join conversions
+        on {{ currency_conversion_on('deals.source_name', 'deals.currency', 'deals.closed_date') }}
     where stages.is_closed and deals.closed_date is not null
 ),
 
@@ -163,7 +175,7 @@ select
     'crm.pipeline_value' as metric_id,
     snapshots.snapshot_date as metric_date,
     snapshots.deal_id as record_id,
-    cast(snapshots.amount as double) as value,
+    cast({{ in_reporting_currency('snapshots.amount', 'snapshots.currency') }} as double) as value,
     coalesce(deal_sources.deal_source, '(not set)') as deal_source,
     coalesce(pipelines.pipeline_label, snapshots.pipeline_id, '(not set)') as pipeline
 from snapshots
@@ -175,3 +187,6 @@ left join pipelines
     on
         snapshots.source_name = pipelines.source_name
         and snapshots.pipeline_id = pipelines.pipeline_id
+cross join run_context
+left join conversions
+    on {{ currency_conversion_on('snapshots.source_name', 'snapshots.currency', 'snapshots.snapshot_date') }}

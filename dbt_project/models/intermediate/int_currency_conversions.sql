@@ -5,18 +5,44 @@
   is null when either rate is missing (no rates source, a currency it does not publish, a day
   before its first rate): the gate (suite metrics.currency_rates) then fails naming the currency
   and the day, and the amount is left out of every metric rather than counted unconverted.
-  Amounts already in the reporting currency convert at 1 without a rate.
+  Amounts already in the reporting currency convert at 1 without a rate. The amounts: ad spend
+  and conversion value (account currency), HubSpot deal amounts (the deal's currency, by close
+  date and snapshot day) and GA4 money metrics (the property's currency); an amount without a
+  currency is in the reporting currency.
 */
-with amount_days as (
-    select distinct
+with reporting as (
+    select currency as reporting_currency from {{ ref('stg_scorecard_config__run_contexts') }}
+),
+
+amount_days as (
+    select
         source_name,
         currency,
         metric_date as amount_date
     from {{ ref('int_ads__campaign_days') }}
-),
-
-reporting as (
-    select currency as reporting_currency from {{ ref('stg_scorecard_config__run_contexts') }}
+    union
+    select
+        deals.source_name,
+        coalesce(deals.currency, reporting.reporting_currency) as currency,
+        deals.closed_date as amount_date
+    from {{ ref('stg_hubspot__deals') }} as deals
+    cross join reporting
+    where deals.closed_date is not null and deals.amount is not null
+    union
+    select
+        snapshots.source_name,
+        coalesce(snapshots.currency, reporting.reporting_currency) as currency,
+        snapshots.snapshot_date as amount_date
+    from {{ ref('stg_hubspot__open_deal_snapshots') }} as snapshots
+    cross join reporting
+    where snapshots.amount is not null
+    union
+    select
+        web.source_name,
+        coalesce(web.currency, reporting.reporting_currency) as currency,
+        web.metric_date as amount_date
+    from {{ ref('stg_ga4__daily_metrics') }} as web
+    cross join reporting
 ),
 
 rates as (

@@ -21,7 +21,16 @@ stages as (
 ),
 
 snapshots as (
-    select * from {{ ref('stg_hubspot__open_deal_snapshots') }}
+    select
+        snapshots.source_name,
+        snapshots.snapshot_date,
+        snapshots.batch_id,
+        -- in the reporting currency, as int_crm__metric_events counts it
+        {{ in_reporting_currency('snapshots.amount', 'snapshots.currency') }} as amount
+    from {{ ref('stg_hubspot__open_deal_snapshots') }} as snapshots
+    cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context
+    left join {{ ref('int_currency_conversions') }} as conversions
+        on {{ currency_conversion_on('snapshots.source_name', 'snapshots.currency', 'snapshots.snapshot_date') }}
 ),
 
 day_range as (
@@ -54,7 +63,7 @@ closed_deals as (
         deals.batch_id,
         stages.batch_id as stage_batch_id,
         stages.is_won,
-        deals.amount,
+        {{ in_reporting_currency('deals.amount', 'deals.currency') }} as amount,
         {{ dbt.datediff('deals.created_date', 'deals.closed_date', 'day') }} as days_open
     from deals
     inner join stages
@@ -64,6 +73,9 @@ closed_deals as (
             and deals.stage_id = stages.stage_id
     inner join parts on deals.source_name = parts.source_name
     cross join day_range
+    cross join {{ ref('stg_scorecard_config__run_contexts') }} as run_context
+    left join {{ ref('int_currency_conversions') }} as conversions
+        on {{ currency_conversion_on('deals.source_name', 'deals.currency', 'deals.closed_date') }}
     where
         stages.is_closed
         and deals.closed_date between day_range.first_day and day_range.last_day

@@ -4,7 +4,7 @@
   source) and the staged rows used; and per metric, period, source, property and batch, the
   value GA4 reported for a sourced metric (distinct users; int_metric_periods__web).
 */
-with {{ mapped_provenance([('stg_ga4__daily_metrics', 'daily_metrics')], 'property_id') }},
+with {{ mapped_provenance([('stg_ga4__daily_metrics', 'daily_metrics')], 'property_id', 'currency') }},
 
 metric_map as (
     select * from {{ ref('stg_scorecard_config__source_metric_maps') }}

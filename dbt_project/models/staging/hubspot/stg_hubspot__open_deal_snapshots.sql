@@ -22,6 +22,7 @@ renamed as (
         pipeline_id,
         stage_id,
         cast(amount as double) as amount,
+        upper(cast(currency as varchar)) as currency,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source
@@ -38,6 +39,7 @@ select
     pipeline_id,
     stage_id,
     amount,
+    currency,
     extracted_at,
     batch_id
 from newest
