@@ -354,6 +354,13 @@ class ScorecardConfig(_Model):
                         f"sources[{i}].breakdowns: a {source.type} source has no dimension "
                         f"'{d}'; it offers: {', '.join(offered) or '(none)'}"
                     )
+            # cross rates go through the euro: the reporting currency's own rate is needed
+            listed = getattr(source, "currencies", None) if source.type == "fx_rates" else None
+            if listed is not None and self.currency != "EUR" and self.currency not in listed:
+                problems.append(
+                    f"sources[{i}].currencies: add the reporting currency {self.currency}; "
+                    "amounts convert through the euro, so its rate is needed too"
+                )
         if self.perspectives is not None and self.framework != "custom":
             if "framework" in self.model_fields_set:
                 problems.append("framework: set `framework: custom` with a `perspectives` list")

@@ -357,3 +357,15 @@ def test_a_rest_api_source_offers_the_dimensions_its_endpoints_declare(tmp_path)
         "endpoints[0].dimensions: dimensions.channel 'source..x' is not a field path" in p
         for p in path
     ), path
+
+
+def test_a_rates_source_must_publish_the_reporting_currency(tmp_path):
+    text = MINIMAL.replace(
+        "sources:\n", "sources:\n  - {name: rates, type: fx_rates, currencies: [USD]}\n", 1
+    )
+    assert "sources:\n  - {name: rates" in text
+    found = problems(tmp_path, "currency: DKK\n" + text)
+    assert any("(rates).currencies: add the reporting currency DKK" in p for p in found), found
+    # EUR needs no rate of its own, and a source publishing every currency names none
+    load_config(write(tmp_path, "currency: EUR\n" + text))
+    load_config(write(tmp_path, "currency: DKK\n" + text.replace("currencies: [USD]", "")))
