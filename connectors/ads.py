@@ -105,6 +105,15 @@ class AdsSourceConfig(ApiSourceConfig):
 MICRO = Decimal("0.000001")
 
 
+def listed_once(ids: list[str], what: str = "ad account") -> list[str]:
+    """Validator body for a source's account ids: each may be listed once (a repeated account
+    would land its campaign days twice)."""
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"{what} {', '.join(twice)} is listed more than once")
+    return ids
+
+
 def money(value: Any) -> Decimal:
     """An amount as an exact decimal (a platform's decimal string, int or None), to the micro
     the landed column holds (a JSON double like 12.345678901 is rounded half-even)."""

@@ -25,6 +25,7 @@ from connectors.ads import (
     AdsConnector,
     AdsSourceConfig,
     campaign_day_stream,
+    listed_once,
     micros,
     money,
 )
@@ -100,10 +101,7 @@ class GoogleAdsConfig(AdsSourceConfig):
     @field_validator("customer_ids")
     @classmethod
     def _once_each(cls, v: list[str]) -> list[str]:
-        twice = sorted({c for c in v if v.count(c) > 1})
-        if twice:
-            raise ValueError(f"customer id {', '.join(twice)} is listed more than once")
-        return v
+        return listed_once(v, "customer id")
 
     @field_validator("api_version")
     @classmethod

@@ -23,7 +23,14 @@ from urllib.parse import quote
 from pydantic import BeforeValidator, Field, field_validator
 
 from connectors import register
-from connectors.ads import AdAccount, AdsConnector, AdsSourceConfig, campaign_day_stream, money
+from connectors.ads import (
+    AdAccount,
+    AdsConnector,
+    AdsSourceConfig,
+    campaign_day_stream,
+    listed_once,
+    money,
+)
 from connectors.base import ExtractContext, Window
 from connectors.facebook_page import chunks
 from connectors.http import AuthError, RequestError
@@ -91,10 +98,7 @@ class LinkedInAdsConfig(AdsSourceConfig, LinkedInCredentials):
     @field_validator("ad_account_ids")
     @classmethod
     def _distinct(cls, ids: list[str]) -> list[str]:
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise ValueError(f"ad account {', '.join(twice)} is listed more than once")
-        return ids
+        return listed_once(ids)
 
 
 @dataclass(frozen=True)

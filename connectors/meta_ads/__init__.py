@@ -26,6 +26,7 @@ from connectors.ads import (
     AdsConnector,
     AdsSourceConfig,
     campaign_day_stream,
+    listed_once,
     money,
 )
 from connectors.base import Batch, ExtractContext, Stream, Window
@@ -90,10 +91,7 @@ class MetaAdsConfig(AdsSourceConfig):
     @field_validator("ad_account_ids")
     @classmethod
     def _once_each(cls, ids: list[str]) -> list[str]:
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"ad account {', '.join(repeated)} is listed more than once")
-        return ids
+        return listed_once(ids)
 
 
 def action_total(items: list[dict] | None, types: set[str]) -> Decimal:

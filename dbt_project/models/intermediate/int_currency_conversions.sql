@@ -49,28 +49,54 @@ rates as (
     select * from {{ ref('int_fx_rates') }}
 ),
 
+-- the rate in force for each currency and day needed: the amount's and the reporting one's
+needed as (
+    select
+        currency,
+        amount_date
+    from amount_days
+    union
+    select
+        reporting.reporting_currency as currency,
+        amount_days.amount_date
+    from amount_days
+    cross join reporting
+),
+
+in_force as (
+    select
+        needed.currency,
+        needed.amount_date,
+        rates.valid_from as rate_date,
+        rates.units_per_eur
+    from needed
+    inner join rates
+        on
+            needed.currency = rates.currency
+            and needed.amount_date >= rates.valid_from
+            and (rates.valid_until is null or needed.amount_date < rates.valid_until)
+),
+
 joined as (
     select
         amount_days.source_name,
         amount_days.currency,
         amount_days.amount_date,
         reporting.reporting_currency,
-        from_rate.valid_from as currency_rate_date,
+        from_rate.rate_date as currency_rate_date,
         from_rate.units_per_eur as currency_per_eur,
-        to_rate.valid_from as reporting_rate_date,
+        to_rate.rate_date as reporting_rate_date,
         to_rate.units_per_eur as reporting_per_eur
     from amount_days
     cross join reporting
-    left join rates as from_rate
+    left join in_force as from_rate
         on
             amount_days.currency = from_rate.currency
-            and amount_days.amount_date >= from_rate.valid_from
-            and (from_rate.valid_until is null or amount_days.amount_date < from_rate.valid_until)
-    left join rates as to_rate
+            and amount_days.amount_date = from_rate.amount_date
+    left join in_force as to_rate
         on
             reporting.reporting_currency = to_rate.currency
-            and amount_days.amount_date >= to_rate.valid_from
-            and (to_rate.valid_until is null or amount_days.amount_date < to_rate.valid_until)
+            and amount_days.amount_date = to_rate.amount_date
 )
 
 select
