@@ -116,8 +116,28 @@ def target_rows(kpi) -> list[dict]:
     return rows
 
 
+def kpi_provisional_days(config) -> dict[str, int]:
+    """Per KPI, the largest lookback of the sources feeding its metrics: a period ending within
+    it may still change for that KPI (ad conversions restate for 30 days, a ledger does not).
+    A KPI whose metrics no source names keeps the scorecard's largest lookback."""
+    from connectors import connector_for
+
+    lookback: dict[str, int] = {}
+    for source in config.sources:
+        for metric in connector_for(source.type)(source).provided_metrics():
+            lookback[metric.metric_id] = max(
+                lookback.get(metric.metric_id, 0), source.lookback_days
+            )
+    out = {}
+    for k in config.kpis:
+        days = [lookback[m] for m in k.metric_ids() if m in lookback]
+        out[k.id] = max(days) if days else config.provisional_days
+    return out
+
+
 def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table]:
     perspectives = config.perspective_list()
+    provisional_days = kpi_provisional_days(config)
     objective_perspective = {o.id: o.perspective for o in config.objectives}
     tables: dict[str, list[dict]] = {
         "perspectives": [
@@ -158,6 +178,7 @@ def catalog_tables(config, *, run_id: str, run_date: date) -> dict[str, pa.Table
                 "filter_dimension": next(iter(k.filter), None) if k.filter else None,
                 "filter_member": next(iter(k.filter.values()), None) if k.filter else None,
                 "filter_applies_to": k.filter_applies_to,
+                "provisional_days": provisional_days[k.id],
                 "owner": k.owner,
                 "actions": list(k.actions),
                 "valid_low": k.valid_range[0] if k.valid_range else None,
@@ -276,6 +297,7 @@ SCHEMAS = {
             ("filter_dimension", _S),
             ("filter_member", _S),
             ("filter_applies_to", _S),
+            ("provisional_days", _I),
             ("owner", _S),
             ("actions", pa.list_(_S)),
             ("valid_low", _F),

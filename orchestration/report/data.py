@@ -39,6 +39,7 @@ KPI_FIELDS = {
     "trend": "trend",
     "yoy": "yoy_value",
     "yoy_change_pct": "yoy_change_pct",
+    "provisional": "is_provisional",
     "elapsed_days": "elapsed_days",
     "period_days": "period_days",
     "target_to_date": "target_to_date",
@@ -177,9 +178,11 @@ def _kpis(con, breakdowns: bool) -> list[dict]:
 def _periods(con) -> dict:
     rows = _rows(
         con,
-        "select distinct grain, period_start as start, period_end as end,"
-        " is_complete as complete, is_provisional as provisional"
-        " from scorecard.kpi_values where list_contains(?, grain) order by grain, start",
+        # a period is provisional when any KPI is (each KPI within its own sources' lookback)
+        "select grain, period_start as start, max(period_end) as end,"
+        " bool_or(is_complete) as complete, bool_or(is_provisional) as provisional"
+        " from scorecard.kpi_values where list_contains(?, grain)"
+        " group by grain, period_start order by grain, start",
         [list(REPORT_GRAINS)],
     )
     out = {}

@@ -369,3 +369,14 @@ def test_a_rates_source_must_publish_the_reporting_currency(tmp_path):
     # EUR needs no rate of its own, and a source publishing every currency names none
     load_config(write(tmp_path, "currency: EUR\n" + text))
     load_config(write(tmp_path, "currency: DKK\n" + text.replace("currencies: [USD]", "")))
+
+
+def test_each_kpi_is_provisional_within_the_lookback_of_its_own_sources():
+    from orchestration.config.catalog import kpi_provisional_days
+
+    config = load_config(DEMO_DIR / "balanced_scorecard.yml")
+    days = kpi_provisional_days(config)
+    assert config.provisional_days == 30  # the ad sources' lookback: conversions restate
+    assert days["cost_per_acquisition"] == days["paid_social_spend_share"] == 30
+    assert days["revenue"] == 3  # the ledger's default lookback
+    assert days["web_conversion_rate"] == 3  # GA4's configured lookback_days: 3

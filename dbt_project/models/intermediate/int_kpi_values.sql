@@ -70,7 +70,11 @@ kpi_periods as (
         periods.period_start,
         periods.period_end,
         periods.is_complete,
-        periods.is_provisional,
+        -- provisional within the lookback of the KPI's own sources (scorecard-wide when unknown)
+        case
+            when kpis.provisional_days is null then periods.is_provisional
+            else not periods.is_complete or periods.days_since_end <= kpis.provisional_days
+        end as is_provisional,
         {{ previous_period_start('periods.grain', 'periods.period_start') }} as previous_period_start,
         {{ year_ago_period_start('periods.grain', 'periods.period_start') }} as year_ago_period_start
     from kpis

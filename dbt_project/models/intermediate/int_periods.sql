@@ -2,6 +2,7 @@
   Every period of every grain from the first day with data up to the run date, with its
   completeness: complete when it ended before the run date (business time zone); provisional
   while not ended or when it ends within the largest source lookback (numbers may change).
+  A KPI narrows that to the lookback of the sources feeding it (int_kpi_values).
 */
 with run_context as (
     select * from {{ ref('stg_scorecard_config__run_contexts') }}
@@ -45,6 +46,9 @@ select
         bounded.period_end >= run_context.run_date
         or bounded.period_end
         >= {{ dbt.dateadd('day', '-run_context.provisional_days', 'run_context.run_date') }}
-    ) as is_provisional
+    ) as is_provisional,
+    -- days from the period's last day to the run date: a KPI is provisional within its own
+    -- sources' lookback (int_kpi_values)
+    {{ dbt.datediff('bounded.period_end', 'run_context.run_date', 'day') }} as days_since_end
 from bounded
 cross join run_context

@@ -304,6 +304,7 @@
     const periods = data.grains[state.grain].periods.slice(start, end + 1);
     const pick = (field) => series[field].slice(start, end + 1);
     const values = pick("value");
+    const provisionalAt = pick("provisional");
     const guides = kpi.direction === "in_range" ? [pick("low"), pick("high")] : [pick("target")];
     const numbers = [...values, ...guides.flat()].filter((v) => v !== null);
     const described = periods
@@ -332,7 +333,8 @@
     svg.append(s("path", { class: "value-line", d: path(values) }));
     values.forEach((v, j) => {
       if (v === null) return;
-      const provisional = periods[j].provisional || !periods[j].complete;
+      // the KPI's own flag: provisional within the lookback of the sources feeding it
+      const provisional = provisionalAt[j] ?? (periods[j].provisional || !periods[j].complete);
       const last = j === values.length - 1;
       if (last || provisional || values[j - 1] === null || values[j + 1] === null) {
         svg.append(s("circle", { cx: x(j).toFixed(1), cy: y(v).toFixed(1), r: last ? 2.6 : 1.8,
@@ -521,7 +523,7 @@
     const series = data.kpi_values[state.grain][kpi.id];
     const period = data.grains[state.grain].periods[i];
     const status = series.status[i] || "no_data";
-    const provisional = period.provisional || !period.complete;
+    const provisional = series.provisional[i] ?? (period.provisional || !period.complete);
     const value = series.value[i];
     const row = h(
       "tr",

@@ -20,6 +20,7 @@ select
     cast(filter_dimension as varchar) as filter_dimension,
     cast(filter_member as varchar) as filter_member,
     cast(coalesce(filter_applies_to, 'kpi') as varchar) as filter_applies_to,
+    cast(provisional_days as integer) as provisional_days,
     cast(owner as varchar) as owner,
     actions,
     cast(valid_low as double) as valid_low,
