@@ -137,6 +137,9 @@ class AdsConnector(Connector):
     # platform: the ad platform (google_ads, meta_ads, linkedin_ads); channel: Paid Search or
     # Paid Social, as GA4 names them; campaign: the campaign's name
     breakdown_dimensions = ("platform", "channel", "campaign")
+    # which landed batch and ad account each ads.* value came from (`scorecard explain`); each
+    # platform names its stream in `provenance_streams`
+    provenance_model = "int_provenance__ads"
     config_model: ClassVar[type[AdsSourceConfig]]
 
     def __init__(self, config):

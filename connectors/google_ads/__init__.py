@@ -332,6 +332,7 @@ class GoogleAds(AdsConnector):
     type = "google_ads"
     platform_name = "Google Ads"
     config_model = GoogleAdsConfig
+    provenance_streams = ("campaign_metrics",)
     streams = (
         campaign_day_stream(
             "campaign_metrics",

@@ -161,6 +161,7 @@ class LinkedInAds(AdsConnector):
     config_model = LinkedInAdsConfig
     day_zone = "UTC"  # LinkedIn's ad analytics days are UTC days
     history_days = HISTORY_DAYS
+    provenance_streams = ("campaign_analytics",)
     streams = (
         campaign_day_stream(
             "campaign_analytics",

@@ -141,6 +141,7 @@ class MetaAds(GraphTokenCheck, AdsConnector):
             ("black_friday", ((11, 1), (12, 31)), 300.0, 0.6, 0.015, 0.02, 125.0),
         ),
     }
+    provenance_streams = ("campaign_insights",)
     streams = (
         campaign_day_stream(
             "campaign_insights",

@@ -236,6 +236,20 @@ def test_three_ad_platforms_in_three_currencies_make_one_dkk_scorecard(tmp_path,
         " order by spend"
     ).fetchall()
     assert [r[0] for r in landed] == [Decimal("12.340000"), Decimal("20.000000")]
+    # `scorecard explain` traces April's cost per acquisition to the landed batches: one per
+    # ad source, each a file that is still in landing, with its accounts and converted values
+    explained = run_cli(
+        "explain", "cost_per_acquisition", "--period", "2026-04-01", "--json", cwd=tmp_path
+    )
+    assert explained.returncode == 0, explained.stderr
+    document = json.loads(explained.stdout)
+    batches = {b["source_name"]: b for b in document["batches"]}
+    assert set(batches) == {"google", "meta", "linkedin"}
+    assert batches["google"]["stream"] == "campaign_metrics" and batches["google"]["exists"]
+    assert batches["meta"]["accounts"] == ["2222"]
+    spend = next(m for m in document["metrics"] if m["role"] == "numerator")
+    shares = {s["source_name"]: s["value"] for s in spend["sources"]}
+    assert shares == pytest.approx({"google": GOOGLE_APR4, "meta": META_APR6, "linkedin": 100.0})
     # what each source's credentials are, and the LinkedIn refresh token's expiry, reach
     # `scorecard status`
     status = run_cli("status", "--json", cwd=tmp_path)

@@ -23,7 +23,8 @@ select
     cast(campaign_days.impressions as double) as impressions,
     cast(campaign_days.clicks as double) as clicks,
     campaign_days.conversions,
-    cast(campaign_days.conversion_value as double) * conversions.to_reporting as conversion_value
+    cast(campaign_days.conversion_value as double) * conversions.to_reporting as conversion_value,
+    campaign_days.batch_id
 from campaign_days
 inner join conversions
     on
