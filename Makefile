@@ -45,9 +45,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## The Dagster UI on http://127.0.0.1:3000 (demo data unless SCORECARD_CONFIG is set).
+## The Dagster UI on http://127.0.0.1:3000 (the demo where there is no scorecard.yml and no
+## SCORECARD_CONFIG: the code location itself never falls back to the demo).
 dev: install
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	@if [ -z "$$SCORECARD_CONFIG" ] && [ ! -f scorecard.yml ]; then \
+		echo "No scorecard.yml and no SCORECARD_CONFIG: showing the demo (SCORECARD_DEMO=1)"; \
+		export SCORECARD_DEMO=1; fi; \
 	$(BIN)/dagster dev -m orchestration.definitions
 
 clean:

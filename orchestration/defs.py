@@ -66,11 +66,13 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
 
 
 def load_for_dagster() -> tuple[ScorecardConfig, bool]:
-    """The config `dagster dev` loads: $SCORECARD_CONFIG or ./scorecard.yml, else the demo."""
+    """The config the code location loads: $SCORECARD_CONFIG, else ./scorecard.yml; the demo
+    only when asked for (`SCORECARD_DEMO=1`, which `make dev` sets where there is no config).
+
+    A missing or invalid config fails the code location with validate-config's message: a
+    production deployment whose config went missing must not quietly schedule the demo's
+    numbers to be published."""
     import os
 
     demo = os.environ.get("SCORECARD_DEMO", "").lower() in ("1", "true", "yes")
-    path = find_config(demo=demo)
-    if not demo and not Path(path).exists():
-        demo, path = True, find_config(demo=True)
-    return load_config(path), demo
+    return load_config(find_config(demo=demo)), demo
