@@ -1,6 +1,5 @@
 """Build the Dagster Definitions from a scorecard config."""
 
-from pathlib import Path
 
 import dagster as dg
 

@@ -31,3 +31,11 @@ def test_missing_config_file_is_a_configuration_error(tmp_path):
     result = run_cli("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "scorecard.yml" in result.stderr and "does not exist" in result.stderr
+
+
+def test_version_names_the_installed_package(tmp_path):
+    from importlib.metadata import version
+
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"scorecard {version('marketing-scorecard')}"
