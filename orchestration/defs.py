@@ -1,6 +1,5 @@
 """Build the Dagster Definitions from a scorecard config."""
 
-
 import dagster as dg
 
 from orchestration.assets.audit import build_audit_checks
