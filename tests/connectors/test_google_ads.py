@@ -221,13 +221,15 @@ def test_the_window_ends_at_the_last_day_over_in_every_account_zone(ads):
     assert ads.partial_asks == []
 
 
-def test_the_fake_refuses_a_day_that_is_not_over(ads):
-    """What makes the window tests fail if the connector ever asked for a running day."""
+def test_the_fake_answers_a_running_day_with_its_numbers_so_far(ads):
+    """As Google does: what the window tests rule out (partial_asks stays empty there)."""
     c = connector(ads)
-    query = CAMPAIGN_QUERY.format(start="2025-06-09", end="2025-06-09")
-    with pytest.raises(RequestError, match="not over in America/New_York"):
-        c.search(context(), US, query)
-    assert ads.partial_asks == [(US, "2025-06-09")]
+    query = CAMPAIGN_QUERY.format(start="2025-06-09", end="2025-06-10")
+    rows = list(c.search(context(), US, query))
+    # 21:00 in New York: 21/24 of the day's 5 USD so far (4.375 USD); no 10 June yet
+    assert [r["segments"]["date"] for r in rows] == ["2025-06-09"]
+    assert rows[0]["metrics"]["costMicros"] == str(int(5_000_000 * 21 / 24))
+    assert ads.partial_asks == [(US, "2025-06-10")]
 
 
 def test_a_zone_python_does_not_know_ends_days_last(ads, caplog):

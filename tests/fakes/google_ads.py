@@ -12,10 +12,10 @@ OAUTH_TOKEN_EXPIRED), and, for accounts reached through a manager (`manager`), t
 `login-customer-id` header. It reads GAQL enough to answer the `customer` query and the
 `campaign` query with its `segments.date BETWEEN` dates.
 
-It has a clock (`now`) read in each account's own time zone. Stricter than Google (which
-answers today's partial numbers): a query whose dates reach a day that is not over in the
-account's zone is refused (400, `partial_asks` records it), so a connector that would land a
-partial day fails its test.
+It has a clock (`now`) read in each account's own time zone and answers as Google does: a
+query reaching a day that is not over in the account's zone gets that day's numbers so far
+(the share of the day elapsed, rounded down) and nothing for later days; `partial_asks`
+records such queries, so a test can prove the connector never asked for a running day.
 
 Scripted trouble: `throttle` 429 RESOURCE_EXHAUSTED answers (with `Retry-After`),
 `approved=False` (developer token for test accounts only: 403 DEVELOPER_TOKEN_NOT_APPROVED),
@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Request, Response
@@ -263,23 +263,35 @@ class FakeGoogleAds:
                     "INVALID_VALUE_WITH_BETWEEN_OPERATOR",
                     "The first value must not be after the second.",
                 )
-            today = self.now.astimezone(zone(account.time_zone)).date()
+            local = self.now.astimezone(zone(account.time_zone))
+            today = local.date()
             if end >= today:
                 self.partial_asks.append((account.id, end.isoformat()))
-                return self.query_error(
-                    "FAKE_DAY_NOT_OVER",
-                    f"fake Google Ads: {end} is not over in {account.time_zone} at {self.now.isoformat()}; a partial day must never be asked for",
-                )
             keys = sorted(
-                ((c, d) for c, d in account.days if start <= d <= end), key=lambda k: (k[1], k[0])
+                ((c, d) for c, d in account.days if start <= d <= min(end, today)),
+                key=lambda k: (k[1], k[0]),
             )
-            rows = [self.row(account, fields, c, d) for c, d in keys]
+            # the running day holds what has happened so far
+            elapsed = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)) / (
+                timedelta(days=1)
+            )
+            rows = [
+                self.row(account, fields, c, d, share=elapsed if d == today else 1.0)
+                for c, d in keys
+            ]
         return self.stream(rows, fields)
 
     def row(
-        self, account: FakeAccount, fields: list[str], campaign: str | None, day: date | None
+        self,
+        account: FakeAccount,
+        fields: list[str],
+        campaign: str | None,
+        day: date | None,
+        share: float = 1.0,
     ) -> dict:
         metrics = account.days.get((campaign, day), {}) if campaign else {}
+        if share < 1.0:  # a day still running: its numbers so far
+            metrics = {k: int(v * share) for k, v in metrics.items()}
         values = {
             "customer.id": account.id,
             "customer.descriptive_name": account.name,
