@@ -34,7 +34,12 @@ from connectors.ads import (
 from connectors.base import ExtractContext, Window
 from connectors.facebook_page import chunks
 from connectors.http import AuthError, RequestError
-from connectors.linkedin_page import API_URL, LinkedInClient, LinkedInCredentials, linkedin_token
+from connectors.linkedin_page import (
+    LinkedInClient,
+    LinkedInCredentials,
+    linkedin_client,
+    linkedin_token,
+)
 from connectors.pagination import CursorPaginator, PageRequest
 
 ACCOUNT_URN = "urn:li:sponsoredAccount:"
@@ -197,16 +202,12 @@ class LinkedInAds(AdsConnector):
         if self._client is None or self._client[0] is not ctx:
             if self._token is None:
                 self._token = linkedin_token(self.config, self.policy.timeout)
-            client = LinkedInAdsClient(
-                self.config.name,
-                self.config.base_url or API_URL,
-                headers={
-                    "LinkedIn-Version": self.config.api_version,
-                    "X-Restli-Protocol-Version": "2.0.0",
-                },
+            client = linkedin_client(
+                self.config,
+                self._token,
                 policy=self.policy,
                 log=ctx.log,
-                token=self._token,
+                client_class=LinkedInAdsClient,
             )
             self._client = (ctx, client)
         return self._client[1]

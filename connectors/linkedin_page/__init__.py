@@ -95,6 +95,19 @@ def linkedin_token(config: LinkedInCredentials, timeout: float):
     )
 
 
+def linkedin_client(config, token, *, policy, log, client_class=None) -> HttpClient:
+    """A client for LinkedIn's REST API: the version headers every call needs and the source's
+    token (pages and ads alike)."""
+    return (client_class or LinkedInClient)(
+        config.name,
+        config.base_url or API_URL,
+        headers={"LinkedIn-Version": config.api_version, "X-Restli-Protocol-Version": "2.0.0"},
+        policy=policy,
+        log=log,
+        token=token,
+    )
+
+
 class LinkedInPageConfig(LinkedInCredentials):
     type: Literal["linkedin_page"] = "linkedin_page"
     organization_id: str = Field(description="Numeric id of the LinkedIn organization.")
@@ -197,17 +210,7 @@ class LinkedInPage(SocialDemo, Connector):
     def client(self, ctx: ExtractContext) -> HttpClient:
         if self._token is None:
             self._token = linkedin_token(self.config, self.policy.timeout)
-        return LinkedInClient(
-            self.config.name,
-            self.config.base_url or API_URL,
-            headers={
-                "LinkedIn-Version": self.config.api_version,
-                "X-Restli-Protocol-Version": "2.0.0",
-            },
-            policy=self.policy,
-            log=ctx.log,
-            token=self._token,
-        )
+        return linkedin_client(self.config, self._token, policy=self.policy, log=ctx.log)
 
     def token_expiry(self):
         """With oauth, when the refresh token expires (LinkedIn's refresh_token_expires_in);
