@@ -361,6 +361,15 @@ def report(
         Path | None,
         typer.Option("--output", "-o", help="Where to write the page (default: report.path)."),
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf",
+            help="Also print the page to this PDF (A4), with headless Chromium"
+            " ($SCORECARD_CHROMIUM, else chromium or google-chrome on PATH).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the published scorecard as one self-contained HTML page (opens nothing by itself)."""
     from orchestration.report import NothingPublished, write_report
@@ -372,6 +381,15 @@ def report(
         err.print(f"[red]Nothing to report:[/] {e}. Run `scorecard run` first.", highlight=False)
         raise typer.Exit(1) from None
     out.print(f"Scorecard report: {path.resolve()}", highlight=False, soft_wrap=True)
+    if pdf is not None:
+        from orchestration.report.pdf import PdfFailed, PdfUnavailable, write_pdf
+
+        try:
+            written = write_pdf(path, pdf)
+        except (PdfUnavailable, PdfFailed) as e:
+            err.print(f"[red]No PDF:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        out.print(f"Scorecard PDF: {written.resolve()}", highlight=False, soft_wrap=True)
 
 
 class Grain(StrEnum):

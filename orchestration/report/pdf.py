@@ -64,13 +64,16 @@ def find_chromium(configured: str | None = None) -> str:
     """The Chromium (or Chrome) executable to print with: `configured` when given, else
     $SCORECARD_CHROMIUM, else the first of chromium, chromium-browser, google-chrome on PATH.
     A configured or $SCORECARD_CHROMIUM one that does not exist is an error, not a fallback."""
-    for origin, value in (("configured", configured), (ENV_VAR, os.environ.get(ENV_VAR))):
+    for origin, value in (
+        ("The configured Chromium", configured),
+        (ENV_VAR, os.environ.get(ENV_VAR)),
+    ):
         if value:
             found = _executable(value)
             if found is None:
                 raise PdfUnavailable(
-                    f"The {origin} Chromium '{value}' is not an executable file: point"
-                    f" {ENV_VAR} at Chromium or Google Chrome (e.g. /usr/bin/chromium)."
+                    f"{origin} is '{value}', which is not an executable file: set it to the path"
+                    " of Chromium or Google Chrome (e.g. /usr/bin/chromium)."
                 )
             return found
     for name in CANDIDATES:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Python packages: a PostgreSQL server (publishing tests)
-# and Chromium (HTML report tests). Debian/Ubuntu packages; a no-op when already present.
+# Chromium (HTML report tests) and poppler-utils (pdfinfo, pdftotext: PDF report tests). Debian/Ubuntu packages; a no-op when already present.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
