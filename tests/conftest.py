@@ -32,6 +32,8 @@ STAR_TABLES = {
     "metric_breakdowns",
     "kpi_breakdowns",
     "social_posts",
+    "kpi_comments",
+    "kpi_actions",
 }
 
 

@@ -72,9 +72,22 @@ def load_config(path: str | Path, *, base_dir: Path | None = None) -> ScorecardC
     try:
         # sources that turn timestamps into days default to the scorecard's time zone
         context = {"base_dir": base, "timezone": raw.get("timezone")}
-        return ScorecardConfig.model_validate(raw, context=context)
+        config = ScorecardConfig.model_validate(raw, context=context)
     except ValidationError as e:
         raise ConfigFileError(path, _problems(e, raw, root, path)) from None
+    hand_kpi_ids(config)
+    return config
+
+
+def hand_kpi_ids(config: ScorecardConfig) -> ScorecardConfig:
+    """Give the sources whose sheets name KPIs (comments, actions) the scorecard's KPI ids:
+    a source config alone does not know them, and their parsers refuse any other id."""
+    from connectors.kpi_sheets import KpiSheetConfig
+
+    for source in config.sources:
+        if isinstance(source, KpiSheetConfig):
+            source.use_kpi_ids(kpi.id for kpi in config.kpis)
+    return config
 
 
 def _problems(error: ValidationError, raw: dict, root, path: Path) -> list[str]:

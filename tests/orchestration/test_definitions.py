@@ -47,6 +47,8 @@ def test_asset_graph_keys_and_dependencies(defs):
         key("landing", "meta_ads", "campaign_insights"),
         key("landing", "linkedin_ads", "campaign_analytics"),
         key("landing", "rates", "reference_rates"),
+        key("landing", "kpi_notes", "comments"),
+        key("landing", "kpi_plans", "actions"),
     }
     assert not {k for k in keys if k.path[0] == "dbt_source"}  # sources map to landing assets
 
@@ -64,6 +66,13 @@ def test_asset_graph_keys_and_dependencies(defs):
         key("landing", "rates", "reference_rates")
     }
     assert key("warehouse", "int_metric_values") in parents("warehouse", "int_kpi_values")
+    # the comment and action sheets feed their staging models, and those the published marts
+    assert parents("warehouse", "stg_kpi_comments__comments") == {
+        key("landing", "kpi_notes", "comments")
+    }
+    assert parents("warehouse", "stg_kpi_actions__actions") == {
+        key("landing", "kpi_plans", "actions")
+    }
     assert parents("serving", "scorecard") >= {
         key("warehouse", m)
         for m in (

@@ -23,6 +23,8 @@ def test_the_marts_declare_every_star_table_once_with_a_row_order():
         "metric_sources",
         "landing_batches",
         "social_posts",
+        "kpi_comments",
+        "kpi_actions",
     ]
     assert {t.name for t in tables} | {"publish_log"} >= STAR_TABLES  # the ★ contract
     by_name = {t.name: t for t in tables}
