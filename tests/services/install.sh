@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Python packages: a PostgreSQL server (publishing tests)
-# Chromium (HTML report tests) and poppler-utils (pdfinfo, pdftotext: PDF report tests). Debian/Ubuntu packages; a no-op when already present.
+# Installs what the tests need beyond Python packages: a PostgreSQL server (publishing tests),
+# Chromium (HTML report tests) and poppler-utils (pdfinfo, pdftotext: PDF report tests).
+# Debian/Ubuntu packages; a no-op when already present.
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
