@@ -117,6 +117,9 @@ def report_data(config, serving: Path | None = None) -> dict:
                 con, "perspective_scores", "perspective", ROLLUP_FIELDS, periods, index
             ),
             "kpi_breakdowns": _breakdowns(con, periods, index) if breakdowns else {},
+            # what owners wrote and are doing (a serving file from before the sheets has none)
+            "kpi_comments": _comments(con) if _has_table(con, "kpi_comments") else {},
+            "kpi_actions": _open_actions(con) if _has_table(con, "kpi_actions") else {},
             "overall": {
                 grain: series["overall"]
                 for grain, series in _columns(
@@ -173,6 +176,44 @@ def _kpis(con, breakdowns: bool) -> list[dict]:
         kpi["actions"] = kpi["actions"] or []
         kpi["breakdowns"] = kpi["breakdowns"] or []
     return kpis
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = 'scorecard' and table_name = ?",
+            [name],
+        ).fetchone()[0]
+    )
+
+
+def _comments(con) -> dict:
+    """{kpi_id: [comment]}: every published comment with its period, newest period first (the
+    page shows those about the selected period). Texts are data: the page shows them as text."""
+    out: dict = {}
+    for row in _rows(
+        con,
+        "select kpi_id, grain, period_start as start, period_end as end, author, text,"
+        " written_on from scorecard.kpi_comments"
+        " order by kpi_id, period_start desc, period_end, author, source_name",
+    ):
+        out.setdefault(row.pop("kpi_id"), []).append(row)
+    return out
+
+
+def _open_actions(con) -> dict:
+    """{kpi_id: [action]}: the open actions of the action sheets (open or in progress), the
+    soonest due first; `overdue` as published for the run date."""
+    out: dict = {}
+    for row in _rows(
+        con,
+        "select kpi_id, action, owner, due_date as due, status, is_overdue as overdue"
+        " from scorecard.kpi_actions where is_open"
+        " order by kpi_id, due_date, action, source_name",
+    ):
+        out.setdefault(row.pop("kpi_id"), []).append(row)
+    return out
 
 
 def _periods(con) -> dict:

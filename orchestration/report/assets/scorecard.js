@@ -518,6 +518,55 @@
     return null;
   }
 
+  // ── comments and actions: what owners wrote about the period, what they are doing ──
+  const ACTION_STATUS = { open: "open", in_progress: "in progress" };
+  // a comment on the selected period, or on a day or week inside it (those grains have no view)
+  function commentsFor(kpi, grain, period) {
+    return (data.kpi_comments[kpi.id] || []).filter((c) =>
+      c.grain === grain
+        ? c.start === period.start
+        : (c.grain === "day" || c.grain === "week") && c.start >= period.start && c.start <= period.end
+    );
+  }
+  function commentPeriod(c) {
+    if (c.grain === "day") return dayFormat.format(utcDate(c.start));
+    if (c.grain === "week") return `week of ${dayFormat.format(utcDate(c.start))}`;
+    return null;
+  }
+  function notesRow(kpi, state, columns) {
+    const period = data.grains[state.grain].periods[state.index];
+    const comments = commentsFor(kpi, state.grain, period);
+    const actions = data.kpi_actions[kpi.id] || [];
+    if (!comments.length && !actions.length) return null;
+    // every text here comes from a sheet: h() appends it as a text node, never as markup
+    const said = comments.length
+      ? h("div", { class: "comments" },
+        h("strong", {}, comments.length === 1 ? "Comment" : "Comments"),
+        h("ul", {}, comments.map((c) => {
+          const about = commentPeriod(c);
+          const by = [c.author, about, c.written_on ? `written ${dayFormat.format(utcDate(c.written_on))}` : null]
+            .filter(Boolean).join(", ");
+          return h("li", { class: "comment", "data-author": c.author, "data-grain": c.grain },
+            h("p", { class: "comment-text" }, c.text),
+            h("p", { class: "comment-by" }, `— ${by}`));
+        })))
+      : null;
+    const doing = actions.length
+      ? h("div", { class: "tracked-actions" },
+        h("strong", {}, "Open actions"),
+        h("ul", {}, actions.map((a) =>
+          h("li", { class: a.overdue ? "tracked-action overdue" : "tracked-action", "data-overdue": a.overdue ? "true" : "false",
+            "data-status": a.status, "data-due": a.due },
+            h("span", { class: "action-text" }, a.action),
+            h("span", { class: "action-meta" },
+              ` · ${a.owner} · ${ACTION_STATUS[a.status] || a.status} · due ${dayFormat.format(utcDate(a.due))}`),
+            // not by colour alone: an icon and the word
+            a.overdue ? h("span", { class: "tag overdue" }, h("span", { "aria-hidden": "true" }, "⚠"), " overdue") : null))))
+      : null;
+    return h("tr", { class: "notes-row", "data-notes-for": kpi.id },
+      h("td", { colspan: columns }, h("div", { class: "notes" }, said, doing)));
+  }
+
   function kpiRows(kpi, state, columns) {
     const i = state.index;
     const series = data.kpi_values[state.grain][kpi.id];
@@ -543,6 +592,8 @@
     );
     const rows = [row];
     if (!period.complete) rows.push(paceRow(kpi, series, i, columns));
+    const notes = notesRow(kpi, state, columns);
+    if (notes) rows.push(notes);
     const sentence = kpi.breakdowns.length ? drillSentence(kpi, series, state, status) : null;
     if (sentence) {
       rows.push(h("tr", { class: `explain-row status-${status}`, "data-explain-for": kpi.id },
@@ -556,7 +607,8 @@
       rows.push(
         h("tr", { class: `actions-row status-${flag}`, "data-actions-for": kpi.id },
           h("td", { colspan: columns },
-            h("strong", {}, "Actions: "),
+            // the KPI's standing playbook (its configured `actions:`), not the tracked ones
+            h("strong", {}, "Playbook: "),
             kpi.actions.length
               ? h("ul", { class: "actions" }, kpi.actions.map((a) => h("li", {}, a)))
               : h("span", { class: "muted" }, "none defined for this KPI yet.")))
