@@ -167,7 +167,7 @@ def test_the_demo_report_shows_the_published_month(chromium, demo_report):
         serving, "select checks_passed from scorecard.publish_log order by published_at desc"
     )[0][0]
     assert page.inner_text("#gate-status") == f"✓ passed ({passed} checks)"
-    assert page.locator(".freshness li").count() == 11  # one per demo source
+    assert page.locator(".freshness li").count() == 13  # one per demo source
     # DKK in the configured locale (en-DK): "1.234.567 kr."
     cell = page.locator("tr[data-kpi-id='revenue'] td.value")
     revenue = cell.evaluate("td => td.firstChild.textContent")

@@ -71,6 +71,8 @@ def test_demo_catalog_covers_every_kpi_type_and_direction():
         "meta_ads",
         "linkedin_ads",
         "fx_rates",
+        "kpi_comments",
+        "kpi_actions",
     }
 
 
