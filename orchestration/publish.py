@@ -17,6 +17,7 @@ import duckdb
 from connectors.atomic import replacing
 
 SCHEMA = "scorecard"
+STATUS_CHANGES = "status_changes"
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,12 @@ def publish(
     tables = published_tables()
     published_at = datetime.now(UTC)
     rows: dict[str, int] = {}
-    history = _previous_log(serving)
+    history = _previous(serving, "publish_log", "select * from {t} order by published_at")
+    changes = _previous(
+        serving,
+        STATUS_CHANGES,
+        "select kpi_id, grain, period_start, previous_status, status, first_published_at from {t}",
+    )
     tmp_file = serving.with_name(f".{serving.name}.{run_id}.tmp")
     try:
         # the swap at the end: readers see the old file or the new one, never a mix
@@ -136,6 +142,8 @@ def publish(
                 )
                 target.unregister("published_rows")
                 rows[table.qualified] = data.num_rows
+            if STATUS_CHANGES in rows:
+                _carry_first_published(target, changes, published_at)
             target.execute(PUBLISH_LOG_DDL)
             if history is not None:
                 target.register("history", history)
@@ -165,16 +173,36 @@ def publish(
     return PublishResult(serving, rows, published_at)
 
 
-def _previous_log(serving: Path):
-    """Earlier publish_log rows, carried into the new file (None on the first publish)."""
+def _previous(serving: Path, table: str, query: str):
+    """A table of the current serving file as Arrow (None on the first publish, or when that
+    publish had no such table yet)."""
     if not serving.exists():
         return None
     with duckdb.connect(str(serving), read_only=True) as con:
         exists = con.execute(
             "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = 'publish_log'",
-            [SCHEMA],
+            " where table_schema = ? and table_name = ?",
+            [SCHEMA, table],
         ).fetchall()[0][0]
         if not exists:
             return None
-        return con.sql(f"select * from {SCHEMA}.publish_log order by published_at").to_arrow_table()
+        return con.sql(query.format(t=f"{SCHEMA}.{table}")).to_arrow_table()
+
+
+def _carry_first_published(target, previous, published_at: datetime) -> None:
+    """A status change keeps the moment it was first published while it stays the same change
+    (same period, same statuses); a new or restated one is published now."""
+    table = f"{SCHEMA}.{STATUS_CHANGES}"
+    if previous is not None:
+        target.register("previous_changes", previous)
+        target.execute(
+            f"update {table} as c set first_published_at = p.first_published_at"
+            " from previous_changes as p"
+            " where p.kpi_id = c.kpi_id and p.grain = c.grain and p.period_start = c.period_start"
+            " and p.previous_status = c.previous_status and p.status = c.status"
+        )
+        target.unregister("previous_changes")
+    target.execute(
+        f"update {table} set first_published_at = ? where first_published_at is null",
+        [published_at],
+    )

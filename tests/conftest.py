@@ -34,6 +34,7 @@ STAR_TABLES = {
     "social_posts",
     "kpi_comments",
     "kpi_actions",
+    "status_changes",
 }
 
 
@@ -66,7 +67,8 @@ def newest_run(root: Path) -> Path:
 
 
 def published_tables(serving: Path) -> dict[str, list[tuple]]:
-    """Every published table's rows, in a stable order (publish_log left out)."""
+    """Every published table's rows, in a stable order (publish_log and the moment a status
+    change was first published left out: they say when, not what)."""
     with duckdb.connect(str(serving), read_only=True) as con:
         names = [
             r[0]
@@ -77,7 +79,11 @@ def published_tables(serving: Path) -> dict[str, list[tuple]]:
             ).fetchall()
         ]
         return {
-            n: con.execute(f"select * from scorecard.{n} order by all").fetchall() for n in names
+            n: con.execute(
+                f"select * {'exclude (first_published_at)' if n == 'status_changes' else ''}"
+                f" from scorecard.{n} order by all"
+            ).fetchall()
+            for n in names
         }
 
 

@@ -25,6 +25,7 @@ def test_the_marts_declare_every_star_table_once_with_a_row_order():
         "social_posts",
         "kpi_comments",
         "kpi_actions",
+        "status_changes",
     ]
     assert {t.name for t in tables} | {"publish_log"} >= STAR_TABLES  # the ★ contract
     by_name = {t.name: t for t in tables}
