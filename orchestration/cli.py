@@ -226,12 +226,31 @@ def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=
         out.print(
             f"Scorecard report: {outcome.scorecard_page.resolve()}", highlight=False, soft_wrap=True
         )
+    _print_alerts(cfg, outcome.run_id)
     if outcome.failed_steps:
         err.print("\n[bold red]The scorecard was published, but a later step failed.[/]")
         for step, message in outcome.failed_steps.items():
             err.print(f"  [red]✗[/] {step}: {message.splitlines()[0] if message else ''}")
         err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _print_alerts(cfg, run_id: str) -> None:
+    """What this run's status-change alerts reached (a failed send never fails the run)."""
+    from orchestration.delivery.ledger import recent_deliveries
+
+    for d in recent_deliveries(cfg, limit=200):
+        if d["run_id"] != run_id:
+            continue
+        if d["ok"]:
+            out.print(f"Alert sent to {d['channel']} {d['recipient']}", highlight=False)
+        else:
+            err.print(
+                f"[yellow]Alert NOT sent to {d['channel']} {escape(d['recipient'])}:[/] "
+                f"{escape(d['error'] or '')}; it is retried on the next publish "
+                "(or `scorecard deliver --alerts`)",
+                highlight=False,
+            )
 
 
 def _print_summary(serving: Path) -> None:
@@ -351,6 +370,24 @@ def status(
         out.print(quarantine)
     else:
         out.print("No quarantined files.")
+    if info["deliveries"]:
+        sent = Table(title="Deliveries (alerts and digests)", title_justify="left")
+        for column in ("When (UTC)", "What", "To", "Outcome", "Attempts"):
+            sent.add_column(column)
+        for d in info["deliveries"]:
+            sent.add_row(
+                d["at"][:19].replace("T", " "),
+                f"{d['kind']}: {d['name']}",
+                f"{d['channel']} {d['recipient']}",
+                "[green]sent[/]" if d["ok"] else f"[red]not sent[/] {escape(d['error'] or '')}",
+                str(d["attempts"]),
+            )
+        out.print(sent)
+    if info["alerts_pending"]:
+        out.print(
+            f"[yellow]{info['alerts_pending']} alert sends are waiting to be retried[/] "
+            "(on the next publish, or now with `scorecard deliver --alerts`)."
+        )
 
 
 @app.command()
@@ -434,6 +471,71 @@ def explain(
         out.print_json(json.dumps(doc))
         return
     render(doc, out)
+
+
+@app.command()
+def deliver(
+    config: ConfigOption = None,
+    now: Annotated[
+        bool, typer.Option("--now", help="Send the digest now (all digests without --digest).")
+    ] = False,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Which digest (a `deliver:` name).")
+    ] = None,
+    alerts: Annotated[
+        bool,
+        typer.Option(
+            "--alerts",
+            help="Send the published scorecard's status-change alerts not sent yet "
+            "(new ones and retries of failed sends).",
+        ),
+    ] = False,
+) -> None:
+    """Digests and alerts: list the digests and when they go out, or send them now."""
+    from orchestration.delivery.alerts import send_status_alerts
+    from orchestration.delivery.digest import NothingToSend, digest_named, send_digest
+
+    _, cfg = _load(config, False)
+    try:
+        chosen = digest_named(cfg, digest)
+    except KeyError as e:
+        err.print(f"[red]{escape(str(e.args[0]))}[/]", highlight=False)
+        raise typer.Exit(2) from None
+    if not now and not alerts:
+        if not chosen:
+            out.print("No digests configured (add `deliver:` to the config).")
+            return
+        table = Table(title="Digests", title_justify="left")
+        for column in ("Name", "When", "Grain", "To", "Page"):
+            table.add_column(column)
+        for d in chosen:
+            table.add_row(
+                d.name,
+                f"{d.schedule.replace('_', ' ')} at {d.at} ({cfg.timezone})",
+                d.grain,
+                ", ".join([*d.to, *d.people]),
+                d.page,
+            )
+        out.print(table)
+        out.print("Send one now with `scorecard deliver --now --digest NAME`.")
+        return
+    deliveries = []
+    if alerts:
+        deliveries += send_status_alerts(cfg, info=out.print)
+        if not deliveries:
+            out.print("No status-change alert to send.")
+    if now:
+        if not chosen:
+            err.print("[red]No digests configured (add `deliver:` to the config).[/]")
+            raise typer.Exit(2)
+        try:
+            for d in chosen:
+                deliveries += send_digest(cfg, d, info=out.print)
+        except NothingToSend as e:
+            err.print(f"[red]{escape(str(e))}[/]", highlight=False)
+            raise typer.Exit(1) from None
+    if any(not d.ok for d in deliveries):
+        raise typer.Exit(1)
 
 
 @app.command("validate-config")

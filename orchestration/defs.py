@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.assets.audit import build_audit_checks
 from orchestration.assets.catalog import build_catalog_asset
+from orchestration.assets.delivery import build_alerts_asset, build_digest_schedules
 from orchestration.assets.landing import build_landing_assets
 from orchestration.assets.serving import build_publish_asset, build_report_asset
 from orchestration.assets.warehouse import build_dbt_assets
@@ -24,6 +25,9 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
         build_publish_asset(config),
         build_report_asset(config),
     ]
+    alerts = build_alerts_asset(config)
+    if alerts is not None:
+        assets.append(alerts)
     job = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all(),
@@ -48,6 +52,7 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
             run_config={"resources": {"run_options": {"config": {"as_of": moment.isoformat()}}}},
         )
 
+    digest_jobs, digest_schedules = build_digest_schedules(config)
     sensors = [build_failure_alert(config, job)]
     inbox = build_inbox_sensor(config, job)
     if inbox is not None:
@@ -55,8 +60,8 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
     return dg.Definitions(
         assets=assets,
         asset_checks=[build_audit_checks(config)],
-        jobs=[job],
-        schedules=[nightly],
+        jobs=[job, *digest_jobs],
+        schedules=[nightly, *digest_schedules],
         sensors=sensors,
         resources={"dbt": dbt_resource(), "run_options": RunOptions()},
         loggers={"console": progress_logger},

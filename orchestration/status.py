@@ -11,6 +11,7 @@ import duckdb
 
 from connectors.landing import QUARANTINE_DIR, LandingStore
 from expectations import describe_report
+from orchestration.delivery.ledger import pending_alerts, recent_deliveries
 from orchestration.run_context import RunFolder, business_today
 
 
@@ -22,6 +23,8 @@ def collect(config, *, runs: int = 10) -> dict:
         "sources": freshness_by_source(config, today),
         "tokens": token_expiries(config),
         "quarantined": _quarantined(config),
+        "deliveries": recent_deliveries(config),
+        "alerts_pending": pending_alerts(config),
     }
 
 

@@ -19,6 +19,7 @@ from connectors import registry
 from connectors.base import ConfigPath, TimeZone, identifier_type
 from connectors.periods import GRAINS
 from connectors.secrets import EnvRef
+from orchestration.config.delivery import Alerts, Channel, Digest, Person, Smtp, delivery_problems
 
 Grain = Literal[GRAINS]
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -107,14 +108,6 @@ class Schedule(_Model):
         return v
 
 
-class Alerts(_Model):
-    webhook: EnvRef | None = Field(
-        default=None,
-        description="env:NAME of a Slack-compatible incoming-webhook URL; a failed run posts "
-        "one message there (the URL is a secret: it is never logged or sent anywhere else).",
-    )
-
-
 class Sensors(_Model):
     inbox_interval_seconds: int = Field(
         default=60, ge=10, description="How often the inbox sensor looks for new files."
@@ -132,6 +125,23 @@ class Report(_Model):
         default="en-GB",
         description="BCP 47 locale for numbers, currency and dates in the report (da-DK, en-US).",
     )
+    url: str | None = Field(
+        default=None,
+        description="Where readers open the published page (an intranet or BI link); alerts "
+        "and digests link to it.",
+    )
+    chromium: str | None = Field(
+        default=None,
+        description="Chromium binary that renders the PDF (default: $SCORECARD_CHROMIUM, "
+        "else chromium on PATH).",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://\S+", v):
+            raise ValueError(f"'{v}' is not an http(s) URL")
+        return v
 
     @field_validator("locale")
     @classmethod
@@ -317,6 +327,14 @@ class ScorecardConfig(_Model):
     publish: Publish = Field(default_factory=dict, validate_default=True)
     schedule: Schedule = Field(default_factory=Schedule)
     alerts: Alerts = Field(default_factory=Alerts)
+    channels: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Channel] = Field(
+        default_factory=dict, description="Named Slack, Teams and e-mail channels."
+    )
+    people: dict[str, Person] = Field(
+        default_factory=dict, description="KPI owners (as named in `owner:`) and their addresses."
+    )
+    smtp: Smtp | None = None
+    deliver: list[Digest] = Field(default_factory=list, description="Scheduled digests.")
     sensors: Sensors = Field(default_factory=Sensors)
     report: Report = Field(default_factory=dict, validate_default=True)
     sources: list[SourceConfigUnion] = Field(default_factory=list)
@@ -432,6 +450,7 @@ class ScorecardConfig(_Model):
                         f"kpis[{i}].{key}: no source breaks {', '.join(lacking)} down by "
                         f"'{d}'; dimensions all its metrics have: {', '.join(offered) or '(none)'}"
                     )
+        problems += delivery_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self

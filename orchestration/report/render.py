@@ -15,15 +15,9 @@ from markupsafe import Markup
 
 from connectors.atomic import write_text
 from orchestration.report.data import report_data
+from orchestration.report.formats import STATUS_WORDS, plain
 
 ASSETS = Path(__file__).parent / "assets"
-STATUS_WORDS = {
-    "green": "On target",
-    "amber": "Near target",
-    "red": "Off target",
-    "no_data": "No data",
-    "no_target": "No target",
-}
 
 
 def render_report(data: dict) -> str:
@@ -75,33 +69,17 @@ def _fallback(data: dict) -> dict:
         if series is None:
             continue
         if kpi["direction"] == "in_range" and series["low"][i] is not None:
-            target = (
-                f"{_plain(kpi, series['low'][i], data)} – {_plain(kpi, series['high'][i], data)}"
-            )
+            target = f"{plain(kpi, series['low'][i], data)} – {plain(kpi, series['high'][i], data)}"
         else:
-            target = _plain(kpi, series["target"][i], data)
+            target = plain(kpi, series["target"][i], data)
         rows.append(
             {
                 "perspective": names.get(kpi["perspective"], kpi["perspective"]),
                 "kpi": kpi["name"],
-                "value": _plain(kpi, series["value"][i], data),
+                "value": plain(kpi, series["value"][i], data),
                 "target": target,
                 "status": STATUS_WORDS.get(series["status"][i] or "no_data", ""),
             }
         )
     period = info["periods"][i]
     return {"grain": grain, "period": f"{period['start']} to {period['end']}", "rows": rows}
-
-
-def _plain(kpi: dict, value, data: dict) -> str:
-    if value is None:
-        return "–"
-    digits = kpi["decimals"]
-    if digits is None:
-        digits = {"currency": 0, "percent": 1}.get(kpi["unit"], 1)
-    text = f"{value:,.{digits}f}"
-    return {
-        "currency": f"{text} {kpi['currency'] or data['meta']['currency']}",
-        "percent": f"{text} %",
-        "days": f"{text} days",
-    }.get(kpi["unit"], text)
