@@ -1,8 +1,9 @@
 """`scorecard run` with Google Ads, Meta Ads, LinkedIn Ads and the ECB's rates pointed at local
 servers that speak each platform's wire format: accounts in USD, EUR and DKK converted to a DKK
 scorecard over Easter 2026 (Good Friday 3 April and Easter Monday 6 April have no rate), with
-ads.* metrics and cost-per-acquisition and ROAS KPIs checked against hand-computed values. An
-account in a currency the rates source does not publish fails the gate and publishes nothing.
+ads.* metrics and cost-per-acquisition and ROAS KPIs checked against hand-computed values; in the
+same run a GA4 property reporting in euro and HubSpot deals in euro convert too. An account in a
+currency the rates source does not publish fails the gate and publishes nothing.
 Both OAuth sources start without an access token: they renew one through the token endpoint."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ TOKENS = {
     "LI_CLIENT_E2E": "canary-li-client-6d7e8f",
     "LI_SECRET_E2E": "canary-li-secret-9a0b1c",
     "LI_REFRESH_E2E": "canary-li-refresh-2d3e4f",
+    "GA4_E2E": "canary-ga4-token-5e6f7a",
+    "HS_E2E": "canary-hs-token-8b9c0d",
 }
 
 CONFIG = """
@@ -58,6 +61,9 @@ sources:
     base_url: {url}
     start_date: 2026-03-30
   - {{name: rates, type: fx_rates, currencies: [USD, DKK], base_url: {url}, start_date: 2026-03-25}}
+  - {{name: website, type: ga4, property_ids: ["111"], access_token: env:GA4_E2E, api_endpoint: {url},
+     start_date: 2026-03-30}}
+  - {{name: crm, type: hubspot, access_token: env:HS_E2E, base_url: {url}, start_date: 2026-03-30}}
 objectives:
   - {{id: pay_back, perspective: financial, name: Make paid media pay}}
   - {{id: reach, perspective: customer, name: Reach buyers, drives: [pay_back]}}
@@ -70,6 +76,10 @@ kpis:
   - {{id: paid_social_share, name: Paid social share of spend, objective: reach, type: ratio,
      numerator: ads.spend, denominator: ads.spend, filter: {{channel: Paid Social}},
      filter_applies_to: numerator, scale: 100, unit: percent, direction: in_range, target: [30, 70]}}
+  - {{id: web_revenue, name: Web revenue, objective: pay_back, type: metric, metric: web.revenue,
+     unit: currency, target: 1000}}
+  - {{id: won_revenue, name: Won revenue, objective: pay_back, type: metric, metric: crm.won_revenue,
+     unit: currency, target: 1000}}
 """
 
 # The fake ECB publishes level + day-of-month / 1000 on TARGET business days (USD 1.1, DKK 7.46)
@@ -157,6 +167,7 @@ def platforms(httpserver, meta_currency: str = "EUR"):
         "conversionValueInLocalCurrency": "400.00",
     }
     linkedin.install(httpserver)
+    other_money(httpserver)
     ecb = FakeEcb(now=NIGHT)
     ecb.install(httpserver)  # last: it answers every other path
     return url, google_token, li_token
@@ -169,7 +180,9 @@ def run(tmp_path, httpserver, meta_currency="EUR", meta_account="2222"):
     return result, google_token, li_token
 
 
-def test_three_ad_platforms_in_three_currencies_make_one_dkk_scorecard(tmp_path, httpserver):
+def test_ad_platforms_ga4_and_hubspot_in_three_currencies_make_one_dkk_scorecard(
+    tmp_path, httpserver
+):
     result, google_token, li_token = run(tmp_path, httpserver)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # both OAuth sources fetched their token from the token endpoint, with the right grant
@@ -230,6 +243,8 @@ def test_three_ad_platforms_in_three_currencies_make_one_dkk_scorecard(tmp_path,
     assert by_platform == pytest.approx(
         {"google_ads": GOOGLE_APR4 / 1.5, "meta_ads": META_APR6 / 2, "linkedin_ads": 100.0}
     )
+    # GA4 revenue and HubSpot deals in euro are converted the same way
+    ga4_and_hubspot_money_is_converted_too(serving)
     # exact landing: the micros and Meta's decimal strings are decimals, not floats
     landed = duckdb.sql(
         f"select spend from read_parquet('{tmp_path}/data/landing/google/campaign_metrics/*.parquet')"
@@ -275,36 +290,21 @@ def test_an_amount_without_a_rate_fails_the_gate_and_publishes_nothing(tmp_path,
     assert not (tmp_path / "data/serving.duckdb").exists()
 
 
-OTHER_MONEY = """
-timezone: Europe/Copenhagen
-currency: DKK
-sources:
-  - {{name: website, type: ga4, property_ids: ["111"], access_token: env:GA4_E2E, api_endpoint: {url},
-     start_date: 2026-03-30}}
-  - {{name: crm, type: hubspot, access_token: env:HS_E2E, base_url: {url}, start_date: 2026-03-30}}
-  - {{name: rates, type: fx_rates, currencies: [DKK], base_url: {url}, start_date: 2026-03-25}}
-objectives:
-  - {{id: grow, perspective: financial, name: Grow revenue}}
-kpis:
-  - {{id: web_revenue, name: Web revenue, objective: grow, type: metric, metric: web.revenue,
-     unit: currency, target: 1000}}
-  - {{id: won_revenue, name: Won revenue, objective: grow, type: metric, metric: crm.won_revenue,
-     unit: currency, target: 1000}}
-"""
 # the DKK rate in force on each April day (Good Friday to Easter Monday: Thursday's)
 DKK_IN_FORCE = {1: 7.461, 2: 7.462, 3: 7.462, 4: 7.462, 5: 7.462, 6: 7.462, 7: 7.467}
 DKK_IN_FORCE |= {8: 7.468, 9: 7.469}
 
 
-def test_ga4_revenue_and_hubspot_deals_in_euro_are_converted_too(tmp_path, httpserver):
+def other_money(httpserver) -> None:
+    """A GA4 property reporting in euro, and HubSpot deals in euro and in the portal's currency:
+    the other money the scorecard converts (one run with the ads, to spare a pipeline run)."""
     from tests.fakes.ga4 import FakeGA4, daily_data
     from tests.fakes.hubspot import PIPELINES, FakeHubSpot, stamp
 
-    secrets = {"GA4_E2E": "canary-ga4-token-5e6f7a", "HS_E2E": "canary-hs-token-8b9c0d"}
-    ga4 = FakeGA4(token=secrets["GA4_E2E"], currency="EUR")  # a property reporting in euro
+    ga4 = FakeGA4(token=TOKENS["GA4_E2E"], currency="EUR")
     ga4.data = {"111": daily_data(date(2026, 3, 30), date(2026, 4, 9), base=100)}
-    url = ga4.install(httpserver)
-    crm = FakeHubSpot(token=secrets["HS_E2E"], pipelines=PIPELINES)
+    ga4.install(httpserver)
+    crm = FakeHubSpot(token=TOKENS["HS_E2E"], pipelines=PIPELINES)
     noon = lambda d: datetime(2026, d.month, d.day, 12, tzinfo=ZoneInfo("UTC"))  # noqa: E731
     for n in range(11):  # a lead a day: the CRM's extracted days
         day = date(2026, 3, 30) + (date(2026, 4, 1) - date(2026, 3, 31)) * n
@@ -326,11 +326,10 @@ def test_ga4_revenue_and_hubspot_deals_in_euro_are_converted_too(tmp_path, https
             deal_currency_code=currency,
         )
     crm.install(httpserver)
-    FakeEcb(now=NIGHT).install(httpserver)
-    (tmp_path / "scorecard.yml").write_text(OTHER_MONEY.format(url=url))
-    result = run_local(tmp_path, AS_OF.isoformat(), secrets)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    with duckdb.connect(str(tmp_path / "data/serving.duckdb"), read_only=True) as con:
+
+
+def ga4_and_hubspot_money_is_converted_too(serving) -> None:
+    with duckdb.connect(str(serving), read_only=True) as con:
         april = dict(
             con.execute(
                 "select metric_id, value from scorecard.metric_values where grain = 'month'"
