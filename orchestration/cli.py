@@ -422,7 +422,7 @@ def report(
         from orchestration.report.pdf import PdfFailed, PdfUnavailable, write_pdf
 
         try:
-            written = write_pdf(path, pdf)
+            written = write_pdf(path, pdf, chromium=cfg.report.chromium)
         except (PdfUnavailable, PdfFailed) as e:
             err.print(f"[red]No PDF:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None

@@ -133,13 +133,13 @@ def send_digest(config, digest, *, run_id: str | None = None, info=log.info) -> 
 
 def _attach_pdf(config, message: Message, info) -> None:
     from orchestration.report import write_report
-    from orchestration.report.pdf import PdfUnavailable, write_pdf
+    from orchestration.report.pdf import PdfFailed, PdfUnavailable, write_pdf
 
     with tempfile.TemporaryDirectory(prefix="scorecard-digest-") as tmp:
         html = write_report(config, Path(tmp) / "scorecard.html")
         try:
             pdf = write_pdf(html, Path(tmp) / "scorecard.pdf", chromium=config.report.chromium)
-        except (PdfUnavailable, RuntimeError) as e:
+        except (PdfUnavailable, PdfFailed) as e:
             # the message still goes out: with the link, and saying why there is no PDF
             info(f"the digest goes without its PDF: {e}")
             message.footer += f" The PDF could not be made ({e})."

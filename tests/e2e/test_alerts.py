@@ -286,7 +286,9 @@ def test_the_digest_schedule_runs_the_digest_job_on_the_demo(demo_copy, tmp_path
             [month],
         )
         expected = [served.item(r) for r in reds]
-        perspectives = [r[0] for r in con.execute("select name from scorecard.perspectives")]
+        perspectives = [
+            r[0] for r in con.execute("select name from scorecard.perspectives").fetchall()
+        ]
     assert expected  # the demo has red KPIs to report
     blob = json.dumps(payload, ensure_ascii=False)
     label = period_label("month", month)  # the demo was run as of 23 November: October
