@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,30 +28,31 @@ def warehouse_lock(config, *, log=None, timeout: float = 1800) -> Iterator[None]
 
     The Dagster pool keeps steps of one instance apart; this file lock also keeps apart a
     `scorecard run` from the command line and a run launched from the UI or the schedule.
+    `filelock` takes the same lock on every system (flock on Linux and macOS, a Windows lock
+    on Windows), where `fcntl` alone exists on POSIX only.
     """
+    from filelock import FileLock, Timeout
+
     path = Path(f"{config.paths.warehouse}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
-        deadline = time.monotonic() + timeout
-        waiting = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WarehouseBusy(
-                        f"another run has held {config.paths.warehouse} for over {timeout:.0f} s; "
-                        "wait for it to finish or stop it"
-                    ) from None
-                if not waiting and log is not None:
-                    log.info(f"waiting for another run to release {config.paths.warehouse}")
-                waiting = True
-                time.sleep(0.5)
+    # not a singleton: a second lock object on the same path in this process waits too
+    lock = FileLock(str(path), is_singleton=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if log is not None:
+            log.info(f"waiting for another run to release {config.paths.warehouse}")
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise WarehouseBusy(
+                f"another run has held {config.paths.warehouse} for over {timeout:.0f} s; "
+                "wait for it to finish or stop it"
+            ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def run_moment(as_of: str | None, timezone: str, *, now: datetime | None = None) -> datetime:
