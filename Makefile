@@ -1,6 +1,9 @@
 # The front door: `make demo` and `make test` work on a fresh machine with Python 3.11.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The pins support Python 3.11 and 3.12 (pyproject requires-python): take the first of these
+# that is one, so `make demo` works where `python3` is 3.13, and say so clearly where none is.
+SUPPORTED_PYTHON := $(firstword $(foreach p,python3.12 python3.11 python3,$(shell $(p) -c 'import sys; print("$(p)") if (3, 11) <= sys.version_info[:2] <= (3, 12) else None' 2>/dev/null)))
+PYTHON ?= $(SUPPORTED_PYTHON)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,6 +12,10 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 .PHONY: install demo demo-social test test-fast lint format dev clean
 
 $(STAMP): pyproject.toml constraints.txt
+	@if [ ! -x $(BIN)/python ] && [ -z "$(PYTHON)" ]; then \
+		echo "No supported Python found: Marketing Scorecard needs Python 3.11 or 3.12 (python3.12," \
+		"python3.11 or python3 on PATH). Install one (e.g. apt-get install python3.11-venv, or uv" \
+		"python install 3.12), or run: make PYTHON=/path/to/python3.12 demo" >&2; exit 2; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
