@@ -11,6 +11,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -116,6 +117,46 @@ class Window:
 
 
 @dataclass(frozen=True)
+class OptionalPart:
+    """What an optional part of a source needs (`Stream.optional`, `ExtractContext.optional`):
+    without it the platform refuses that part — "you may not read this" (403, Meta's
+    permission codes, LinkedIn's ACCESS_DENIED) or "not there" (404) — and the rest of the
+    source still lands; the part lands nothing this run and is reported once.
+
+    `permission`: what to grant, as the platform names it (pages_read_user_content);
+    `metrics`: the source metrics (metric_map names) that show no data without it;
+    `shows`: what else goes without it, for the warning (the posts table)."""
+
+    permission: str
+    metrics: tuple[str, ...] = ()
+    shows: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An optional part the platform refused this run (see `OptionalPart`)."""
+
+    source: str
+    stream: str
+    part: str  # "stream": the whole stream; else the source metric left out of it
+    permission: str
+    metrics: tuple[str, ...]  # the source metrics that get no data
+    shows: str
+    error: str
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "stream": self.stream,
+            "part": self.part,
+            "permission": self.permission,
+            "metrics": list(self.metrics),
+            "shows": self.shows,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
 class Stream:
     """A declared stream: what it lands, its key and how it is read incrementally."""
 
@@ -143,6 +184,10 @@ class Stream:
     reconciliation: Reconciliation | None = None
     # where completeness finds a row per account and complete day (None: not checked)
     presence: Presence | None = None
+    # an optional stream (posts, whose permission a token may lack): the platform refusing it
+    # (403 / its permission error, 404) lands the rest of the source and this stream nothing,
+    # with a warning naming the permission. None: any refusal fails the source.
+    optional: OptionalPart | None = None
 
 
 @dataclass
@@ -196,6 +241,37 @@ class ExtractContext:
     # the run's instant (aware); None: the run date has just begun everywhere, so the day
     # before it is over in every time zone (what unit tests and the demo assume)
     moment: datetime | None = None
+    source: str = ""  # the source's name, for refusals
+    # optional parts the platform refused this run (OptionalPart): reported, not failed
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @contextmanager
+    def optional(self, part: str, need: OptionalPart) -> Iterator[None]:
+        """Run the block that reads an optional part of a stream (a metric the token may lack
+        the permission for): when the platform refuses it (`connectors.http.is_refusal`), the
+        rest of the block is skipped, the refusal is recorded and the stream goes on without
+        that part; anything else (401, 5xx, a bad request) still fails.
+
+            with ctx.optional(POSTS, self.optional_metrics[POSTS]):
+                values += posts_per_day(client.edge(...), window, "created_time")
+        """
+        from connectors.http import SourceError, is_refusal
+
+        try:
+            yield
+        except SourceError as e:
+            if not is_refusal(e):
+                raise
+            self.refuse(part, need, e)
+
+    def refuse(self, part: str, need: OptionalPart, error: Exception) -> None:
+        """Record that the platform refused an optional part (`part` "stream": the stream)."""
+        stream = self.stream.name if self.stream else ""
+        prefix = f"source {self.source}: "
+        message = str(error).removeprefix(prefix)
+        self.refusals.append(
+            Refusal(self.source, stream, part, need.permission, need.metrics, need.shows, message)
+        )
 
     def last_complete_day(self, zone: str | None) -> date:
         """The last day a source can be extracted for — the one rule for where windows end.
@@ -293,6 +369,12 @@ class Connector:
     # the time zone whose midnight ends the source's days: a day is extracted once it is over
     # there (ExtractContext.last_complete_day). None: records read as they stand at the run.
     day_zone: ClassVar[str | None] = None
+    # source metrics read by calls of their own inside a stream that the token may lack the
+    # permission for (Facebook's posts count needs pages_read_user_content): read under
+    # `ctx.optional(name, optional_metrics[name])`, refused they are left out of the batch
+    # and reported; the stream's other metrics still land. Whole optional streams say so
+    # in their declaration (`Stream.optional`).
+    optional_metrics: ClassVar[Mapping[str, OptionalPart]] = {}
 
     def accounts(self) -> list[str]:
         """The accounts (properties, pages) a source extracts, each expected every day."""
@@ -346,6 +428,18 @@ class Connector:
         out = [MetricDef(f"{self.metric_domain}.{n}") for n in self.metric_map()]
         if self.metric_domain == "social":
             out += [MetricDef(f"social.{self.config.name}.{n}") for n in self.metric_map()]
+        return out
+
+    def metrics_from(self, source_metrics) -> list[str]:
+        """The metric ids this source publishes from any of `source_metrics` (what shows no
+        data when the platform refuses them)."""
+        wanted = set(source_metrics)
+        names = [n for n, sources in self.metric_map().items() if wanted & set(sources)]
+        if self.metric_domain is None:
+            return names
+        out = [f"{self.metric_domain}.{n}" for n in names]
+        if self.metric_domain == "social":
+            out += [f"social.{self.config.name}.{n}" for n in names]
         return out
 
     def offered_dimensions(self) -> tuple[str, ...]:

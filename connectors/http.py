@@ -4,7 +4,9 @@
 - retries with exponential backoff and jitter on 5xx and on timeouts / dropped connections,
   and on 429 after the server's `Retry-After` (urllib3's `Retry` does the waiting);
 - no retry on 400/401/403: those are answered at once with an error that says which source
-  failed and what to do;
+  failed and what to do; a 403 (`AccessDenied`: the token may not read this) and a 404
+  (`NotFound`) are told apart from a rejected token (401), so an optional stream can be left
+  out instead of failing the source (`is_refusal`, `Stream.optional`);
 - tokens redacted from every error message (see `connectors.secrets`);
 - pages followed by paginator objects (`connectors.pagination`): no connector loops by hand.
 
@@ -50,6 +52,24 @@ class AuthError(SourceError):
 
 class RequestError(SourceError):
     """The platform refused the request as malformed (400/404/422): never retried."""
+
+
+class AccessDenied(AuthError):
+    """The token works but may not read this (403, or a platform's own permission error such
+    as Meta's codes 10 and 200-299): a permission is missing. Never retried; an optional
+    stream is left out of the run instead of failing the source."""
+
+
+class NotFound(RequestError):
+    """What was asked for is not there (404, or a platform's own not-found error): never
+    retried; an optional stream is left out of the run instead of failing the source."""
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether the platform refused to give something rather than failed: "you may not read
+    this" (AccessDenied) or "it is not there" (NotFound). A rejected token (401), a malformed
+    request, throttling and server errors are not refusals."""
+    return isinstance(error, AccessDenied | NotFound)
 
 
 class QuotaExhausted(SourceError):
@@ -219,8 +239,11 @@ class HttpClient:
         status = response.status_code
         where = f"{response.request.method} {_path(response.url)} returned {status}"
         detail = _detail(response)
+        if status == 404:
+            return NotFound(self.source, f"{where} ({detail}); check the source's settings")
         if status in (401, 403):
-            return AuthError(
+            kind = AccessDenied if status == 403 else AuthError
+            return kind(
                 self.source,
                 f"{where} ({detail}): the credentials were rejected or lack permission; "
                 "check the token's environment variable and its scopes",

@@ -8,7 +8,11 @@
 - throttling (codes 4, 17, 32, 613 and the 80000-range business limits) and the usage headers
   slow the connector down instead of failing it;
 - a post's (or media's) lifetime insights come as one value per metric, without `end_time`;
-  a media too few people saw answers error code 10 and lands without numbers.
+  a media too few people saw answers error code 10 and lands without numbers;
+- a missing permission (codes 10 and 200-299, whatever the HTTP status) is an AccessDenied and
+  an object that does not exist or may not be loaded (code 100 subcode 33, code 803) a
+  NotFound, so an optional stream is left out instead of failing the source; an invalid token
+  (code 190, any subcode) stays an AuthError and fails it.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from zoneinfo import ZoneInfo
 import requests
 
 from connectors.http import (
+    AccessDenied,
     AuthError,
     HttpClient,
+    NotFound,
     RequestError,
     RetryPolicy,
     SourceError,
@@ -41,6 +47,9 @@ UNKNOWN_METRIC = 100
 NOT_ENOUGH_VIEWERS = 10  # "(#10) Not enough viewers for the media to show insights"
 USAGE_SLOW_DOWN = 85  # percent of a usage quota at which calls are spaced out
 INVALID_TOKEN = 190  # "Error validating access token": expired, revoked or malformed
+NO_SUCH_OBJECT = 33  # subcode of 100: "Object with ID … does not exist, cannot be loaded due
+# to missing permissions, or does not support this operation"
+ALIASES_MISSING = 803  # "(#803) Some of the aliases you requested do not exist"
 EXPIRY_WARNING = timedelta(days=14)  # a token expiring sooner is warned about every run
 TOKEN_KIND = "long-lived token"
 # how an asynchronous report job (Meta Ads insights) reports its progress
@@ -83,6 +92,19 @@ def error_code(response: requests.Response) -> int | None:
         return int(response.json()["error"]["code"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def error_subcode(response: requests.Response) -> int | None:
+    try:
+        return int(response.json()["error"]["error_subcode"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def is_permission_error(code: int | None) -> bool:
+    """Meta's permission codes: 10 ("Application does not have permission", "requires the …
+    permission") and 200-299 ("Permissions error", "requires …"), as its SDKs read them."""
+    return code == 10 or (code is not None and 200 <= code <= 299)
 
 
 def is_throttling(code: int | None) -> bool:
@@ -141,6 +163,22 @@ class GraphClient(HttpClient):
                 f"{where}: Meta refused the access token (code 190: {_message(response)}); "
                 "it expired or was revoked — create a new long-lived token and update the "
                 "source's access_token environment variable",
+            )
+        elif is_permission_error(code):
+            error = AccessDenied(
+                self.source,
+                f"{response.request.method} {_path_only(response.url)} returned "
+                f"{response.status_code}: Meta refused it for a missing permission (code "
+                f"{code}: {_message(response)})",
+            )
+        elif (code == UNKNOWN_METRIC and error_subcode(response) == NO_SUCH_OBJECT) or (
+            code == ALIASES_MISSING
+        ):
+            error = NotFound(
+                self.source,
+                f"{response.request.method} {_path_only(response.url)} returned "
+                f"{response.status_code}: Meta has no such object for this token (code "
+                f"{code}: {_message(response)}); check the id in the source's settings",
             )
         elif is_throttling(code):
             # still refused after every wait this run allows: not a setting to fix
@@ -213,7 +251,7 @@ class GraphClient(HttpClient):
         try:
             return self._insights(node, wanted, params)
         except RequestError as e:
-            if e.code != UNKNOWN_METRIC:
+            if e.code != UNKNOWN_METRIC or isinstance(e, NotFound):
                 raise
             if len(wanted) == 1:
                 self._retire(wanted[0], e)
@@ -224,7 +262,7 @@ class GraphClient(HttpClient):
             try:
                 data += self._insights(node, [metric], params)
             except RequestError as e:
-                if e.code != UNKNOWN_METRIC:
+                if e.code != UNKNOWN_METRIC or isinstance(e, NotFound):
                     raise
                 self._retire(metric, e)
         return data
@@ -235,7 +273,7 @@ class GraphClient(HttpClient):
         viewers) answers {} — the post still lands, without numbers."""
         try:
             return lifetime_values(self.insights(node, metrics, params))
-        except RequestError as e:
+        except SourceError as e:  # code 10 is Meta's permission code too: an AccessDenied
             if e.code != NOT_ENOUGH_VIEWERS:
                 raise
             self.log.info(f"{self.source}: no insights for {node} yet ({e})")

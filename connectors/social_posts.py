@@ -6,6 +6,10 @@ never add up to the page's daily totals. So every run re-reads the posts publish
 `post_days` days (up to the last day that is over in the platform's zone) and lands their
 numbers as they stand; staging keeps the newest snapshot of each post. A post older than
 `post_days` keeps the numbers of its last extraction (decision 53).
+
+Post streams are optional (`Stream.optional`): a token without the platform's permission to
+read posts gets the source's daily metrics all the same, and the posts stream lands nothing
+that run (see docs/connectors.md, "Optional streams").
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import Field
 
-from connectors.base import ExtractContext, NothingToExtract, Stream, Window
+from connectors.base import ExtractContext, NothingToExtract, OptionalPart, Stream, Window
 from connectors.checks import AtLeast, NotNull
 
 POST_DAYS = 90  # default: the posts of the last 90 days are re-read every run
@@ -34,11 +38,23 @@ def post_days_field(most: int, why: str) -> Any:
     )
 
 
+POSTS_TABLE = (
+    "scorecard.social_posts gets no new posts or numbers from it; posts read before keep "
+    "their last numbers"
+)
+
+
 def post_stream(
-    name: str, description: str, *, kinds: Sequence[str], metrics: Sequence[str]
+    name: str,
+    description: str,
+    *,
+    kinds: Sequence[str],
+    metrics: Sequence[str],
+    permission: str,
 ) -> Stream:
     """A post stream: the post, when and where it was published, the platform's own type
-    columns (`kinds`) and one float column per lifetime metric (null: not reported)."""
+    columns (`kinds`) and one float column per lifetime metric (null: not reported).
+    Optional: a platform refusing it for want of `permission` fails nothing else."""
     return Stream(
         name=name,
         schema=pa.schema(
@@ -58,6 +74,7 @@ def post_stream(
         # a page may publish nothing for weeks: no post in the window is a normal answer
         may_be_empty=True,
         checks=(NotNull("created_time"), *(AtLeast(m, 0) for m in metrics)),
+        optional=OptionalPart(permission, shows=POSTS_TABLE),
     )
 
 

@@ -15,6 +15,7 @@ from connectors.base import (
     Batch,
     Connector,
     ExtractContext,
+    OptionalPart,
     Stream,
     TokenSourceConfig,
     Window,
@@ -34,6 +35,9 @@ from connectors.secrets import resolve_secret
 from connectors.social_posts import post_days_field, post_stream, post_window
 
 POSTS = "posts_published"  # counted from the page's published posts, not an insights metric
+# reading a page's posts needs this permission besides the insights ones: without it the posts
+# count and the posts stream are left out (optional), the page's insights still land
+POSTS_PERMISSION = "pages_read_user_content"
 MAX_DAYS = 90  # the Graph API answers insights for at most ~90 days per call
 # lifetime post insights: views and viewers (Meta retires post_impressions and
 # post_impressions_unique for these), clicks, and reactions (summed over their types)
@@ -127,6 +131,7 @@ class FacebookPage(GraphTokenCheck, SocialDemo, Connector):
         },
     }
     posts_stream = "page_posts"
+    optional_metrics = {POSTS: OptionalPart(POSTS_PERMISSION, metrics=(POSTS,))}
     default_metric_map = {
         "impressions": ("page_media_view",),
         "engagements": ("page_post_engagements",),
@@ -147,6 +152,7 @@ class FacebookPage(GraphTokenCheck, SocialDemo, Connector):
             "its lifetime insights as of the extraction; one row per post and extraction.",
             kinds=("status_type",),
             metrics=(*POST_METRICS, "comments", "shares"),
+            permission=POSTS_PERMISSION,
         ),
     )
 
@@ -175,16 +181,18 @@ class FacebookPage(GraphTokenCheck, SocialDemo, Connector):
             }
             values += daily_series(client.insights(page, metrics, params), part)
         if POSTS in self.source_metrics():
-            posts = client.edge(
-                f"{page}/published_posts",
-                {
-                    "fields": "created_time",
-                    "since": unix(window.start),
-                    "until": unix(window.end + timedelta(days=1)),
-                    "limit": 100,
-                },
-            )
-            values += posts_per_day(posts, window, "created_time")
+            # optional: a token without pages_read_user_content lands the insights without it
+            with ctx.optional(POSTS, self.optional_metrics[POSTS]):
+                posts = client.edge(
+                    f"{page}/published_posts",
+                    {
+                        "fields": "created_time",
+                        "since": unix(window.start),
+                        "until": unix(window.end + timedelta(days=1)),
+                        "limit": 100,
+                    },
+                )
+                values += posts_per_day(posts, window, "created_time")
         rows = [{"account_id": page, "date": d, "metric": m, "value": v} for d, m, v in values]
         yield Batch(table_from_rows(stream.schema, rows), window)
 

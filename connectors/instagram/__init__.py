@@ -14,6 +14,7 @@ from connectors.base import (
     Batch,
     Connector,
     ExtractContext,
+    OptionalPart,
     Stream,
     TokenSourceConfig,
     Window,
@@ -33,6 +34,9 @@ FOLLOWER_COUNT_DAYS = 30  # Instagram keeps follower_count for the last 30 days 
 # shares and reposts)
 MEDIA_METRICS = ("views", "reach", "total_interactions", "likes", "comments", "saved", "shares")
 MEDIA_FIELDS = "id,timestamp,permalink,media_type,media_product_type"
+# listing the account's media: without it the posts count and the media stream are left out
+# (optional), the account's insights still land
+MEDIA_PERMISSION = "instagram_basic"
 
 
 class InstagramConfig(TokenSourceConfig):
@@ -73,6 +77,7 @@ class Instagram(GraphTokenCheck, SocialDemo, Connector):
         },
     }
     posts_stream = "account_media"
+    optional_metrics = {POSTS: OptionalPart(MEDIA_PERMISSION, metrics=(POSTS,))}
     default_metric_map = {
         "impressions": ("views",),
         "engagements": ("total_interactions",),
@@ -94,6 +99,7 @@ class Instagram(GraphTokenCheck, SocialDemo, Connector):
             "media and extraction.",
             kinds=("media_type", "media_product_type"),
             metrics=MEDIA_METRICS,
+            permission=MEDIA_PERMISSION,
         ),
     )
 
@@ -140,12 +146,15 @@ class Instagram(GraphTokenCheck, SocialDemo, Connector):
             if count is not None:
                 values.append((ctx.snapshot_day, SNAPSHOT, float(count)))
         if POSTS in wanted:
-            media = []
-            for item in client.edge(f"{account}/media", {"fields": "timestamp", "limit": 100}):
-                if pacific_date(item["timestamp"]) < window.start:
-                    break  # newest first: everything after this is older
-                media.append(item)
-            values += posts_per_day(media, window, "timestamp")
+            # optional: a token that may not list the media lands the insights without it
+            with ctx.optional(POSTS, self.optional_metrics[POSTS]):
+                media = []
+                listing = client.edge(f"{account}/media", {"fields": "timestamp", "limit": 100})
+                for item in listing:
+                    if pacific_date(item["timestamp"]) < window.start:
+                        break  # newest first: everything after this is older
+                    media.append(item)
+                values += posts_per_day(media, window, "timestamp")
         rows = [{"account_id": account, "date": d, "metric": m, "value": v} for d, m, v in values]
         yield Batch(table_from_rows(stream.schema, rows), window)
 

@@ -22,6 +22,7 @@ from connectors.base import (
     Batch,
     Connector,
     ExtractContext,
+    OptionalPart,
     Stream,
     Window,
     daily_metric_stream,
@@ -58,6 +59,9 @@ POST_STATS = {
     "shareCount": "share_count",
 }
 STATS_PER_CALL = 20  # posts per statistics call: the URNs travel in the query string
+# reading the organisation's posts (Posts API): without it the posts count and the posts stream
+# are left out (optional), the share and follower statistics still land
+POSTS_PERMISSION = "r_organization_social"
 REFUSED = (400, 403)  # a post LinkedIn refuses statistics for (not the token: 401 still fails)
 
 
@@ -180,6 +184,7 @@ class LinkedInPage(SocialDemo, Connector):
         },
     }
     posts_stream = "organization_posts"
+    optional_metrics = {POSTS: OptionalPart(POSTS_PERMISSION, metrics=(POSTS,))}
     default_metric_map = {
         "impressions": ("impressionCount",),
         "engagements": ("clickCount", "likeCount", "commentCount", "shareCount"),
@@ -200,6 +205,7 @@ class LinkedInPage(SocialDemo, Connector):
             "its lifetime statistics as of the extraction; one row per post and extraction.",
             kinds=("content_type",),
             metrics=tuple(POST_STATS.values()),
+            permission=POSTS_PERMISSION,
         ),
     )
 
@@ -268,7 +274,9 @@ class LinkedInPage(SocialDemo, Connector):
             # read at the nightly run: the count as the previous day ended
             values.append((ctx.snapshot_day, SNAPSHOT, float(body[SNAPSHOT])))
         if POSTS in wanted:
-            values += self.posts(client, urn, window)
+            # optional: a token without r_organization_social lands the statistics without it
+            with ctx.optional(POSTS, self.optional_metrics[POSTS]):
+                values += self.posts(client, urn, window)
         rows = [
             {"account_id": self.config.organization_id, "date": d, "metric": m, "value": v}
             for d, m, v in values

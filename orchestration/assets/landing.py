@@ -77,6 +77,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 log=context.log,
                 window=run_options.backfill_window(),
                 tokens=tokens,
+                kpis={k.id: k.metric_ids() for k in config.kpis},
             )
         except Exception as e:
             folder.record_error(f"land_{source.name}", e)
@@ -99,6 +100,8 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 "source": source.name,
                 "streams": {n: {"rows": r.rows, "files": len(r.files)} for n, r in results.items()},
                 "quarantined": quarantined,
+                # optional parts the platform refused (no permission): not failures
+                "missing": [m for r in results.values() for m in r.missing],
             },
         )
         folder.data_quality_report(run_date)

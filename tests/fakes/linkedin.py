@@ -11,6 +11,11 @@ Asked for posts (`shares=List(urn%3Ali%3Ashare%3A…)` or `ugcPosts=List(…)`, 
 with an element per post it reports on (a post older than 12 months gets none); a post in
 `refused` makes it answer 403 ACCESS_DENIED for the whole call, as LinkedIn does for a post it
 will not report on.
+
+`refuse_posts` makes the Posts API answer as LinkedIn does a token without
+r_organization_social: 403 `{"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
+"message": "Not enough permissions to access: partnerApiPostsExternal.FINDER-author…"}`; give
+(status, code, message) for another answer (401 INVALID_ACCESS_TOKEN, 500, ...).
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ class FakeLinkedIn:
     refused: set[str] = field(default_factory=set)  # post URNs refused statistics (403)
     delayed: set[date] = field(default_factory=set)  # days whose statistics are not ready yet
     requests: list[dict] = field(default_factory=list)
+    # the Posts API's answer: True (no permission to read posts), or (status, code, message)
+    refuse_posts: bool | tuple[int, str, str] = False
 
     def install(self, httpserver) -> str:
         httpserver.expect_request(re.compile(r"^/rest/.+")).respond_with_handler(self.handle)
@@ -92,6 +99,16 @@ class FakeLinkedIn:
             if path.removeprefix("/rest/networkSizes/") != urn:
                 return _error(404, "Not found", "NOT_FOUND")
             return _json({"firstDegreeSize": self.followers})
+        if path == "/rest/posts" and self.refuse_posts is True:
+            return _error(
+                403,
+                "Not enough permissions to access: partnerApiPostsExternal.FINDER-author.20251001",
+                "ACCESS_DENIED",
+                service_code=100,
+            )
+        if path == "/rest/posts" and self.refuse_posts:
+            status, code, message = self.refuse_posts
+            return _error(status, message, code)
         if path == "/rest/posts":
             return self.answer_posts(request.args)
         if request.args.get("organizationalEntity") != urn:
@@ -228,9 +245,12 @@ def _json(body) -> Response:
     )
 
 
-def _error(status: int, message: str, code: str) -> Response:
+def _error(status: int, message: str, code: str, service_code: int | None = None) -> Response:
+    body = {"status": status, "code": code, "message": message}
+    if service_code is not None:
+        body["serviceErrorCode"] = service_code
     return Response(
-        json.dumps({"status": status, "code": code, "message": message}),
+        json.dumps(body),
         status=status,
         content_type="application/json",
     )

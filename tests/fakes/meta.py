@@ -23,6 +23,12 @@ without an entry is valid and expires far in the future). A token that is expire
 fake's clock or not valid is refused by every other call with code 190, as Meta does;
 `refuse_debug_token` makes debug_token answer code 100 (a token that may not inspect itself).
 Token checks are recorded in `token_checks`, not in `requests` (the data calls).
+
+`refuse_posts` makes the posts listings (`published_posts`, `media`) answer a Graph error, by
+default what Meta answers a token without the permission to read posts: HTTP 403 with
+`OAuthException` code 10 "(#10) This endpoint requires the 'pages_read_user_content'
+permission …"; give (status, code, message) for another (400/190 a bad token, 500/2 a server
+error).
 """
 
 from __future__ import annotations
@@ -148,6 +154,8 @@ class FakeGraph:
     token_info: dict[str, dict] = field(default_factory=dict)  # token -> debug_token data
     refuse_debug_token: bool = False
     token_checks: list[dict] = field(default_factory=list)  # debug_token calls
+    # the posts listings' answer: True (a missing permission), or (status, code, message)
+    refuse_posts: bool | tuple[int, int, str] = False
 
     def is_over(self, day: date) -> bool:
         """Whether a Pacific day has ended by the platform's clock (insights exist for it)."""
@@ -184,6 +192,8 @@ class FakeGraph:
             body = self.answer_post_insights(post, request.args)
         elif edge == "insights":
             body = self.answer_insights(node, request.args)
+        elif edge in ("published_posts", "media") and self.refuse_posts:
+            return _error(*self.posts_refusal(edge))
         elif edge in ("published_posts", "media"):
             body = self.answer_posts(node, edge, request)
         elif edge is None:
@@ -198,6 +208,18 @@ class FakeGraph:
             return body
         headers = {"X-App-Usage": json.dumps(self.usage)} if self.usage else {}
         return Response(json.dumps(body), headers=headers, content_type="application/json")
+
+    def posts_refusal(self, edge: str) -> tuple[int, int, str]:
+        if self.refuse_posts is not True:
+            return self.refuse_posts
+        permission = "pages_read_user_content" if edge == "published_posts" else "instagram_basic"
+        return (
+            403,
+            10,
+            f"(#10) This endpoint requires the '{permission}' permission or the 'Page Public "
+            "Content Access' feature. Refer to https://developers.facebook.com/docs/apps/"
+            "review/login-permissions#manage-pages for details.",
+        )
 
     def answer_insights(self, node, args):
         metrics = args["metric"].split(",")
