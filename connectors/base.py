@@ -75,8 +75,23 @@ class SourceConfig(BaseModel):
     freshness_hours: float = Field(
         default=36,
         gt=0,
-        description="The source is stale when its newest data is older than this (Dagster "
-        "freshness policy on its landing assets; `scorecard status` shows the lag).",
+        description="Landing must have run within this many hours (Dagster freshness policy "
+        "on its landing assets); also the default limit on the data's lag (max_lag_days).",
+    )
+    max_lag_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=400,
+        description="The source is stale when its newest day of data is more than this many "
+        "days before the run date (the `data_freshness` check warns; `scorecard status` shows "
+        "the lag). Default: 1 + freshness_hours in whole days (3), 45 for file sources; a "
+        "source whose streams may all land nothing (ads, comment and action sheets) is checked "
+        "only when this is set.",
+    )
+    owner: str | None = Field(
+        default=None,
+        description="Who answers for this source: an e-mail address or a team name (the Dagster "
+        "owner of its landing assets; a team name becomes `team:<name>`).",
     )
     metric_map: dict[str, list[str]] | None = Field(
         default=None,

@@ -11,6 +11,7 @@ import duckdb
 
 from connectors.landing import QUARANTINE_DIR, LandingStore
 from expectations import describe_report
+from orchestration import freshness
 from orchestration.delivery.ledger import pending_alerts, recent_deliveries
 from orchestration.run_context import RunFolder, business_today
 
@@ -84,31 +85,9 @@ def recent_runs(config, limit: int) -> list[dict]:
 
 
 def freshness_by_source(config, today: date) -> list[dict]:
-    store = LandingStore(config.paths.landing)
-    out = []
-    for source in config.sources:
-        files = [str(f) for f in store.root.glob(f"{source.name}/*/*.parquet")]
-        last_extracted, last_day = None, None
-        if files:
-            with duckdb.connect() as con:
-                last_extracted, last_day = con.execute(
-                    "select max(_extracted_at), max(_window_end)"
-                    " from read_parquet(?, union_by_name = true)",
-                    [files],
-                ).fetchall()[0]
-        out.append(
-            {
-                "source": source.name,
-                "type": source.type,
-                "last_extracted_at": last_extracted.astimezone(UTC).isoformat()
-                if last_extracted
-                else None,
-                "data_until": last_day.isoformat() if last_day else None,
-                "lag_days": (today - last_day).days if last_day else None,
-                "batches": len(files),
-            }
-        )
-    return out
+    """Each source's newest day of data and its lag in days before `today` — the numbers its
+    `data_freshness` check judges (orchestration/freshness.py), not the extraction window."""
+    return [f.as_dict(today) for f in freshness.freshness_by_source(config)]
 
 
 def token_expiries(config) -> list[dict]:

@@ -3,6 +3,9 @@
 Key `["landing", <source>, <stream>]`. Each run extracts the source's window (or new inbox
 files) into immutable Parquet batches, then validates every batch not validated before; a
 batch that breaks its raw expectations is quarantined and the blocking check stops the run.
+Each materialization reports the newest day of data the stream holds, and a source's
+`data_freshness` check (WARN, never blocking) says whether its data lags beyond its limit
+(orchestration/freshness.py).
 """
 
 from datetime import timedelta
@@ -13,7 +16,9 @@ import dagster as dg
 from connectors import connector_for
 from connectors.landing import LandingStore
 from expectations import GateResult, data_suites, run_suites, schema_suites
-from orchestration.assets.checks import check_result
+from orchestration import freshness
+from orchestration.assets.checks import check_result, freshness_check_result
+from orchestration.assets.owners import source_owners
 from orchestration.extract import StreamResult, extract_source
 from orchestration.run_context import RunFolder, RunOptions
 
@@ -30,15 +35,24 @@ def build_landing_assets(config, *, demo: bool) -> list[dg.AssetsDefinition]:
 
 def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
     connector = connector_for(source.type)
+    store = LandingStore(config.paths.landing)
     specs = [
         dg.AssetSpec(
             key=landing_key(source.name, stream.name),
             group_name="landing",
             kinds={"parquet"},
             description=f"{stream.description} Key: {', '.join(stream.primary_key)}.",
-            metadata={"source_type": source.type, "primary_key": list(stream.primary_key)},
+            metadata={
+                "source_type": source.type,
+                "primary_key": list(stream.primary_key),
+                "data_day_column": stream.cursor if freshness.is_dated(stream) else None,
+                "max_lag_days": freshness.max_lag_days(source),
+                "dagster/uri": store.stream_dir(source.name, stream.name).resolve().as_uri(),
+                "dagster/column_schema": _column_schema(stream),
+            },
             tags={"source": source.name},
-            # stale when nothing new has landed for longer than the source allows
+            owners=source_owners(source),
+            # the landing step ran within the window (whether data arrived is data_freshness)
             freshness_policy=dg.FreshnessPolicy.time_window(
                 fail_window=timedelta(hours=source.freshness_hours)
             ),
@@ -54,6 +68,18 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
         )
         for spec in specs
     ]
+    checked = freshness.checked_stream(source)
+    if checked is not None:
+        check_specs.append(
+            dg.AssetCheckSpec(
+                freshness.CHECK_NAME,
+                asset=landing_key(source.name, checked.name),
+                blocking=False,
+                description=f"Source {source.name}: its newest day of data is at most "
+                f"{freshness.max_lag_days(source)} days before the run date (WARN; the run "
+                "and the publish go on).",
+            )
+        )
 
     @dg.multi_asset(
         name=f"land_{source.name}",
@@ -64,7 +90,6 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
     )
     def land(context: dg.AssetExecutionContext, run_options: RunOptions):
         run_date = run_options.run_date(config)
-        store = LandingStore(config.paths.landing)
         folder = RunFolder.of(config, context.run.run_id)
         tokens: dict = {}
         try:
@@ -105,6 +130,7 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
             },
         )
         folder.data_quality_report(run_date)
+        fresh = freshness.source_freshness(config, source, store)
         for stream in connector.streams:
             result = results[stream.name]
             yield dg.MaterializeResult(
@@ -113,7 +139,13 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                     "rows_landed": result.rows,
                     "batches_landed": len(result.files),
                     "batches_total": len(store.batch_files(source.name, stream.name)),
+                    "dagster/row_count": result.rows,  # rows landed by this run
+                    **_newest_data(fresh.streams[stream.name], config.timezone, run_date),
                 },
+            )
+        if checked is not None:
+            yield freshness_check_result(
+                fresh, run_date, asset_key=landing_key(source.name, checked.name)
             )
         for key, suite_results in _by_asset(gate).items():
             yield check_result(suite_results, RAW_CHECK, asset_key=key)
@@ -129,6 +161,27 @@ def _source_asset(config, source, *, demo: bool) -> dg.AssetsDefinition:
                 )
 
     return land
+
+
+def _newest_data(stream: freshness.StreamFreshness, zone: str, run_date) -> dict:
+    """The newest day of data a stream holds (all its landed batches, not only tonight's) as
+    `newest_data_day`, its lag, and Dagster's `dagster/last_updated_timestamp` (the end of
+    that day in the business time zone). A stream without a data day reports neither."""
+    if stream.newest_day is None:
+        return {"newest_data_day": None}
+    return {
+        "newest_data_day": stream.newest_day.isoformat(),
+        "data_lag_days": (run_date - stream.newest_day).days,
+        "dagster/last_updated_timestamp": dg.MetadataValue.timestamp(
+            freshness.end_of_day(stream.newest_day, zone)
+        ),
+    }
+
+
+def _column_schema(stream) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[dg.TableColumn(f.name, str(f.type), constraints=None) for f in stream.schema]
+    )
 
 
 def gate_landing(

@@ -8,6 +8,7 @@ import duckdb
 from connectors.landing import LandingStore
 from connectors.secrets import resolve_secret
 from orchestration import inputs
+from orchestration.assets.owners import kpi_owners
 from orchestration.assets.warehouse import prepare_manifest, warehouse_key
 from orchestration.publish import publish, published_tables
 from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
@@ -40,6 +41,8 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         deps=[warehouse_key(m) for m in models],
         pool=WAREHOUSE_POOL,
+        owners=kpi_owners(config),  # who answers for the published numbers: the KPI owners
+        metadata={"dagster/uri": config.publish.duckdb.resolve().as_uri()},
         description="The ★ scorecard tables (schema `scorecard`) in the serving file BI reads. "
         "Written to a new file and renamed over the old one: readers never see half a publish.",
     )

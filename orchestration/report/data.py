@@ -147,7 +147,18 @@ def _meta(config, log: dict) -> dict:
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "gate": {"passed": log["checks_passed"] or 0, "failed": log["checks_failed"] or 0},
         "freshness": [
-            {k: s[k] for k in ("source", "type", "data_until", "lag_days", "last_extracted_at")}
+            {
+                k: s[k]
+                for k in (
+                    "source",
+                    "type",
+                    "data_until",
+                    "lag_days",
+                    "max_lag_days",
+                    "stale",
+                    "last_extracted_at",
+                )
+            }
             for s in freshness_by_source(config, today)
         ],
         "latest_run": {k: runs[0][k] for k in ("outcome", "started_at")} if runs else None,
