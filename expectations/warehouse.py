@@ -6,6 +6,7 @@ They run after `dbt build` and before publish; a failed suite withholds the new 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 
 from connectors import registry
@@ -54,9 +55,15 @@ left join marts.fct_metric_values v
 """
 
 
-def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[Suite]:
-    """Suites over the built metrics and KPI marts of the working warehouse."""
+def warehouse_suites(
+    warehouse: Path, config, run_date: dt.date | None, *, refused_kpis: Collection[str] = ()
+) -> list[Suite]:
+    """Suites over the built metrics and KPI marts of the working warehouse. `refused_kpis`:
+    KPIs whose metrics a platform refused this run (an optional stream without its permission,
+    warned about at landing): their missing latest month is known, not broken data."""
     kpi_ids = [k.id for k in config.kpis]
+    refused = ", ".join("'" + k.replace("'", "''") + "'" for k in sorted(refused_kpis))
+    refused_sql = f"  or k.kpi_id in ({refused})" if refused else ""
     perspectives = [p.id for p in config.perspective_list()]
 
     def suite(name, layer, model, query, expectations, index_columns=()):
@@ -191,13 +198,15 @@ def warehouse_suites(warehouse: Path, config, run_date: dt.date | None) -> list[
             # a growth or change KPI has no value when its metric has no month before the
             # latest one (a scorecard's first complete month): that is not broken data; nor
             # is a filtered KPI whose member had no data while its metric's total did (a
-            # campaign that was not running)
+            # campaign that was not running), nor a KPI whose metric a platform refused this
+            # run (an optional stream without its permission: warned at landing)
             "with latest_month as ("
             "  select max(period_start) as period_start from intermediate.int_periods"
             "  where grain = 'month' and is_complete)"
             " select k.kpi_id, l.period_start, v.value,"
             "  v.value is not null or (k.type in ('growth', 'change') and before.value is null)"
             "  or (k.filter is not null and total.value is not null)"
+            f"{refused_sql}"
             "   as covered"
             " from marts.dim_kpis as k cross join latest_month as l"
             " left join marts.fct_kpi_values as v"

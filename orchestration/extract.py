@@ -149,8 +149,13 @@ def report_refusals(connector, results: dict[str, StreamResult], kpis, log) -> N
             refusal["metric_ids"] = metrics
             refusal["kpis"] = sorted(k for k, ids in kpis.items() if set(ids) & set(metrics))
             by_permission.setdefault(refusal["permission"], []).append(refusal)
+    if not by_permission:
+        return
+    from orchestration.progress import NOTICE  # (imports Dagster: only when there is news)
+
     for permission, refusals in by_permission.items():
-        log.warning(refusal_warning(connector.config.name, permission, refusals))
+        # a notice: printed in the run's output (orchestration.progress), not only logged
+        log.warning(NOTICE + refusal_warning(connector.config.name, permission, refusals))
 
 
 def refusal_warning(source: str, permission: str, refusals: list[dict]) -> str:

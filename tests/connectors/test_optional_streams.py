@@ -130,7 +130,10 @@ def landed(store, source, stream) -> list[dict]:
 
 
 def warnings(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    notice = "[notice] "  # printed in the run's output, not only logged
+    out = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert all(w.startswith(notice) for w in out), out
+    return [w.removeprefix(notice) for w in out]
 
 
 def test_facebook_without_pages_read_user_content_lands_its_insights(graph, tmp_path, caplog):
