@@ -7,7 +7,8 @@ PYTHON ?= $(SUPPORTED_PYTHON)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+# Dagster's instance: $DAGSTER_HOME when set, else `dagster` in the scorecard's artifacts folder
+# (decision 63): what `scorecard run` uses, so `make dev` shows the runs of `make demo` too.
 
 .PHONY: install demo demo-social test test-fast lint format dev clean
 
@@ -53,13 +54,16 @@ format: install
 	$(BIN)/ruff check --fix .
 
 ## The Dagster UI on http://127.0.0.1:3000 (the demo where there is no scorecard.yml and no
-## SCORECARD_CONFIG: the code location itself never falls back to the demo).
+## SCORECARD_CONFIG: the code location itself never falls back to the demo), on the instance
+## `scorecard run` records its runs in (decision 63).
 dev: install
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
 	@if [ -z "$$SCORECARD_CONFIG" ] && [ ! -f scorecard.yml ]; then \
 		echo "No scorecard.yml and no SCORECARD_CONFIG: showing the demo (SCORECARD_DEMO=1)"; \
 		export SCORECARD_DEMO=1; fi; \
-	$(BIN)/dagster dev -m orchestration.definitions
+	home=$$($(BIN)/python -c 'from orchestration.runner import dagster_home; print(dagster_home())') \
+		|| { echo "Fix the config first: $(BIN)/scorecard validate-config" >&2; exit 2; }; \
+	echo "Dagster instance: $$home"; \
+	DAGSTER_HOME="$$home" $(BIN)/dagster dev -m orchestration.definitions
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs .pytest_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import time
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
@@ -44,16 +45,77 @@ class RunOutcome:
     up_to_date: bool = False
 
 
-def instance() -> dg.DagsterInstance:
-    """A persistent instance under $DAGSTER_HOME when set (telemetry off), else ephemeral."""
+# a `scorecard run` tags its run with where it runs, so a later run can tell one that died
+HOST_TAG, PID_TAG = "scorecard/host", "scorecard/pid"
+_UNFINISHED = [
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
+
+def dagster_home(config: ScorecardConfig | None = None) -> Path:
+    """The Dagster instance folder (decision 63): $DAGSTER_HOME when set, else `dagster` in the
+    config's artifacts folder, so every run of one scorecard lands in one instance whatever the
+    working directory. Created when missing, with the repository's dagster.yaml (telemetry off,
+    the warehouse pool); a dagster.yaml already there (production's) is left alone. Without a
+    config, the one the code location loads (`make dev` asks this way)."""
     home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return dg.DagsterInstance.ephemeral()
-    Path(home).mkdir(parents=True, exist_ok=True)
-    settings = Path(home) / "dagster.yaml"
+    if home:
+        path = Path(home)
+    else:
+        if config is None:
+            from orchestration.defs import load_for_dagster
+
+            config = load_for_dagster()[0]
+        path = config.paths.artifacts_dir / "dagster"
+    path = path.expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    settings = path / "dagster.yaml"
     if not settings.exists():
         shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings)
-    return dg.DagsterInstance.get()
+    return path
+
+
+def instance(config: ScorecardConfig | None = None) -> dg.DagsterInstance:
+    """The persistent instance the daemon and the UI use too (see `dagster_home`)."""
+    inst = dg.DagsterInstance.from_config(str(dagster_home(config)))
+    _release_dead_runs(inst)
+    return inst
+
+
+def run_tags() -> dict[str, str]:
+    return {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+
+
+def _release_dead_runs(inst: dg.DagsterInstance) -> None:
+    """A `scorecard run` killed hard (SIGKILL, power loss) leaves its run STARTED, holding its
+    slot of the warehouse pool, and the next run would wait for that slot forever. A run that
+    a `scorecard run` on this host started and whose process is gone is marked failed, and its
+    slots are freed. (Runs the daemon launched are the daemon's: see docs/deploy.md.)"""
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return
+    records = inst.get_run_records(
+        dg.RunsFilter(statuses=_UNFINISHED, tags={HOST_TAG: socket.gethostname()}), limit=50
+    )
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG, "")
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        inst.report_run_failed(run, message=f"the process running it (pid {pid}) is gone")
+        if inst.event_log_storage.supports_global_concurrency_limits:
+            inst.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def run_pipeline(
@@ -79,7 +141,7 @@ def run_pipeline(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
     with (
-        instance() as inst,
+        instance(config) as inst,
         log_path.open("w", encoding="utf-8") as log_file,
         redirect_stdout(log_file),
         _quiet_when_up_to_date(config),
@@ -90,6 +152,7 @@ def run_pipeline(
                 "loggers": {"console": {}},
             },
             instance=inst,
+            tags=run_tags(),
             raise_on_error=False,
         )
     materialized = sorted(
