@@ -50,6 +50,11 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.callback()
 def _options(
     show_version: Annotated[
@@ -58,8 +63,44 @@ def _options(
             "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
         ),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also print what each step logs.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only failures and the outcome.")
+    ] = False,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="text (for people, the default) or json: one JSON object per line on stderr "
+            "and the outcome as JSON on stdout, for log shippers. Also set by "
+            "$SCORECARD_LOG_FORMAT.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Marketing Scorecard: extract, build, audit and publish a balanced scorecard."""
+    from orchestration.progress import LOG_FORMAT_ENV, VERBOSITY_ENV
+
+    if verbose and quiet:
+        err.print("[red]--verbose and --quiet contradict each other: choose one.[/]")
+        raise typer.Exit(2)
+    # through the environment, so the run's Dagster logger (and a run the daemon starts from a
+    # unit with the same variables) prints the same way
+    if verbose or quiet:
+        os.environ[VERBOSITY_ENV] = "verbose" if verbose else "quiet"
+    if log_format is not None:
+        os.environ[LOG_FORMAT_ENV] = log_format.value
+
+
+def _say(*args, **kwargs) -> None:
+    """Narration for people: left out with --quiet and in JSON output."""
+    from orchestration.progress import output_settings
+
+    verbosity, fmt = output_settings()
+    if fmt == "text" and verbosity != "quiet":
+        err.print(*args, **kwargs)
 
 
 def _quiet_libraries() -> None:
@@ -104,12 +145,12 @@ def run(
     moment, run_date = _as_of_option(as_of, cfg)
     if not demo:
         _check_secrets(cfg)
-    err.print(
+    _say(
         f"[bold]Marketing Scorecard[/] — {cfg.framework.replace('_', ' ')}, {len(cfg.kpis)} KPIs, "
         f"{len(cfg.sources)} sources{' (demo data)' if demo else ''}, run date {run_date}",
         highlight=False,
     )
-    err.print(f"[dim]config: {path}[/]", highlight=False)
+    _say(f"[dim]config: {path}[/]", highlight=False)
     _execute(cfg, demo=demo, moment=moment, full_refresh=full_refresh)
 
 
@@ -140,7 +181,7 @@ def backfill(
     moment, run_date = _as_of_option(as_of, cfg)
     if not demo:
         _check_secrets(cfg)
-    err.print(f"[bold]Backfill[/] {days[0]} .. {days[1]} (run date {run_date})", highlight=False)
+    _say(f"[bold]Backfill[/] {days[0]} .. {days[1]} (run date {run_date})", highlight=False)
     _execute(cfg, demo=demo, moment=moment, full_refresh=True, backfill=(days[0], days[1]))
 
 
@@ -177,6 +218,10 @@ def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=
     except ConfigError as e:
         err.print(f"[red]Configuration error.[/] {e}", highlight=False)
         raise typer.Exit(2) from None
+    from orchestration.progress import output_settings
+
+    if output_settings()[1] == "json":
+        _json_outcome(cfg, outcome)
     if not outcome.published:
         if outcome.cause:  # the one line to read first, before the details
             err.print(
@@ -211,7 +256,8 @@ def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=
             soft_wrap=True,
         )
         raise typer.Exit(1)
-    _print_summary(outcome.serving)
+    if output_settings()[0] != "quiet":
+        _print_summary(outcome.serving)
     if outcome.up_to_date:
         # nothing landed, changed or was re-dated since the last publish (decision 29)
         out.print(
@@ -233,6 +279,30 @@ def _execute(cfg, *, demo: bool, moment: datetime, full_refresh: bool, backfill=
             err.print(f"  [red]✗[/] {step}: {message.splitlines()[0] if message else ''}")
         err.print(f"[dim]run id {outcome.run_id}; log: {outcome.log_path}[/]", soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _json_outcome(cfg, outcome) -> None:
+    """--log-format json: the outcome as one JSON object on stdout, and the exit code."""
+    import json
+
+    from orchestration.delivery.ledger import recent_deliveries
+
+    published = outcome.published and not outcome.failed_steps
+    document = {
+        "run_id": outcome.run_id,
+        "published": outcome.published,
+        "up_to_date": outcome.up_to_date,
+        "serving": str(outcome.serving.resolve()) if outcome.published else None,
+        "page": str(outcome.scorecard_page.resolve()) if outcome.scorecard_page else None,
+        "cause": outcome.cause,
+        "failed_steps": outcome.failed_steps,
+        "failures": outcome.failures,
+        "data_quality_report": str(outcome.report_path) if outcome.report_path else None,
+        "log": str(outcome.log_path) if outcome.log_path else None,
+        "alerts": [d for d in recent_deliveries(cfg, limit=200) if d["run_id"] == outcome.run_id],
+    }
+    print(json.dumps(document, default=str), flush=True)
+    raise typer.Exit(0 if published else 1)
 
 
 def _print_alerts(cfg, run_id: str) -> None:
@@ -332,7 +402,13 @@ def status(
             s["source"],
             s["type"],
             s["data_until"] or "–",
-            "–" if s["lag_days"] is None else str(s["lag_days"]),
+            "–"
+            if s["lag_days"] is None
+            else (
+                f"[red]{s['lag_days']} (limit {s['max_lag_days']})[/]"
+                if s.get("stale")
+                else str(s["lag_days"])
+            ),
             (s["last_extracted_at"] or "–")[:19].replace("T", " "),
             str(s["batches"]),
         )

@@ -39,3 +39,12 @@ def test_version_names_the_installed_package(tmp_path):
     result = run_cli("--version", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.strip() == f"scorecard {version('marketing-scorecard')}"
+
+
+def test_verbose_and_quiet_contradict_and_log_format_is_checked(tmp_path):
+    both = run_cli("--verbose", "--quiet", "status", "--demo", cwd=tmp_path)
+    assert both.returncode == 2
+    assert "--verbose and --quiet contradict each other" in both.stderr
+    bad = run_cli("--log-format", "xml", "status", "--demo", cwd=tmp_path)
+    assert bad.returncode == 2 and "xml" in bad.stderr
+    assert "--log-format" in run_cli("--help", cwd=tmp_path).stdout
