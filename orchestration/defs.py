@@ -15,6 +15,7 @@ from orchestration.run_context import RunOptions
 from orchestration.sensors import build_failure_alert, build_inbox_sensor
 
 JOB_NAME = "nightly_refresh"
+BACKFILL_JOB = "scorecard_backfill"
 
 
 def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Definitions:
@@ -33,6 +34,16 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
         selection=dg.AssetSelection.all(),
         executor_def=dg.in_process_executor,
         description="Extract -> build -> audit -> publish the scorecard.",
+    )
+    backfill = dg.define_asset_job(
+        BACKFILL_JOB,
+        selection=dg.AssetSelection.all(),
+        executor_def=dg.in_process_executor,
+        description="Extract a date range again from every API source, rebuild the warehouse "
+        "from landing and publish: what `scorecard backfill --start --end` does. In the "
+        "launchpad, set backfill_start and backfill_end (YYYY-MM-DD) under "
+        "resources.run_options (prefilled: the last two weeks).",
+        config=_backfill_defaults(config),
     )
     timezone = config.schedule.timezone or config.timezone
 
@@ -60,12 +71,28 @@ def build_definitions(config: ScorecardConfig, *, demo: bool = False) -> dg.Defi
     return dg.Definitions(
         assets=assets,
         asset_checks=[build_audit_checks(config)],
-        jobs=[job, *digest_jobs],
+        jobs=[job, backfill, *digest_jobs],
         schedules=[nightly, *digest_schedules],
         sensors=sensors,
         resources={"dbt": dbt_resource(), "run_options": RunOptions()},
         loggers={"console": progress_logger},
     )
+
+
+def _backfill_defaults(config: ScorecardConfig) -> dict:
+    """The launchpad's starting point for a backfill from the UI: the last two complete weeks
+    (the range is the user's to change; full refresh as `scorecard backfill` does)."""
+    from datetime import timedelta
+
+    from orchestration.run_context import business_today
+
+    today = business_today(config)
+    options = RunOptions(
+        full_refresh=True,
+        backfill_start=(today - timedelta(days=14)).isoformat(),
+        backfill_end=(today - timedelta(days=1)).isoformat(),
+    )
+    return {"resources": {"run_options": {"config": options.model_dump(exclude_none=True)}}}
 
 
 def load_for_dagster() -> tuple[ScorecardConfig, bool]:
@@ -78,4 +105,5 @@ def load_for_dagster() -> tuple[ScorecardConfig, bool]:
     import os
 
     demo = os.environ.get("SCORECARD_DEMO", "").lower() in ("1", "true", "yes")
-    return load_config(find_config(demo=demo)), demo
+    # $SCORECARD_CONFIG wins, also for the demo's sources (a demo config of one's own)
+    return load_config(find_config(os.environ.get("SCORECARD_CONFIG"), demo=demo)), demo

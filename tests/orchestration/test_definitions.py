@@ -166,3 +166,23 @@ kpis: [{id: orders, name: Orders, objective: sales, type: metric, metric: shop.o
         key("warehouse", "stg_rest_api__metric_records")
         in graph.get(key("warehouse", "int_metrics__rest_api")).parent_keys
     )
+
+
+def test_a_backfill_can_be_launched_from_the_ui_with_the_last_two_weeks_prefilled(defs):
+    from datetime import timedelta
+
+    from orchestration.defs import BACKFILL_JOB
+    from orchestration.run_context import RunOptions, business_today
+
+    job = defs.resolve_job_def(BACKFILL_JOB)
+    assert job.executor_def.name == "in_process"
+    assert job.asset_layer.executable_asset_keys == (
+        defs.resolve_job_def(JOB_NAME).asset_layer.executable_asset_keys
+    )
+    # the launchpad starts from the job's run config: a backfill of the last two weeks
+    options = RunOptions(**job.run_config["resources"]["run_options"]["config"])
+    config = load_config(DEMO_DIR / "balanced_scorecard.yml")
+    today = business_today(config)
+    assert options.full_refresh
+    assert options.backfill_window().start == today - timedelta(days=14)
+    assert options.backfill_window().end == today - timedelta(days=1)

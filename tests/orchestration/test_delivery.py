@@ -88,7 +88,7 @@ def test_the_weekly_digest_goes_out_on_the_weeks_first_working_day(tmp_path):
 
 def test_without_deliver_there_is_no_digest_job_nor_alerts_step(tmp_path):
     defs = build_definitions(config_from(tmp_path, ""))
-    assert [j.name for j in defs.jobs] == ["nightly_refresh"]
+    assert [j.name for j in defs.jobs] == ["nightly_refresh", "scorecard_backfill"]
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     assert dg.AssetKey(["serving", "status_alerts"]) not in keys
     alerting = config_from(tmp_path, DIGESTS + "alerts: {team: [team_slack]}\n")
