@@ -9,6 +9,7 @@ sees the old scorecard or the new one, never a mix.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -52,6 +53,58 @@ def publish_parquet(serving: Path, folder: Path) -> dict[str, int]:
                 pq.write_table(table, tmp, compression="zstd")
             rows[name] = table.num_rows
     return rows
+
+
+def publish_live(serving: Path, live: Path, run_id: str) -> dict[str, int]:
+    """A DuckDB file of views over the newest Parquet copy of the scorecard (decision 64).
+
+    A DuckDB connection keeps reading the file it opened: a BI server holding one to the
+    serving file shows the old scorecard after a publish replaced it. The views here read
+    `<live>.versions/current/<table>.parquet` at every query, and `current` is a symlink swapped
+    in one rename after each publish has written its own folder: an open connection reads the
+    new scorecard with its next query. The views file itself is rewritten only when the set of
+    tables changes (through a rename, so a connection to the old one keeps working).
+    """
+    live = live.resolve()
+    versions = live.with_name(f"{live.name}.versions")
+    folder = versions / run_id
+    rows = publish_parquet(serving, folder)
+    current = versions / "current"
+    pointer = versions / f".current.{run_id}"
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(folder.name, target_is_directory=True)
+    previous = current.resolve() if current.is_symlink() else None
+    pointer.replace(current)  # the swap: a query opens the old folder's files or the new one's
+    tables = sorted(rows)
+    if _view_tables(live) != tables:
+        with replacing(live) as tmp, duckdb.connect(str(tmp)) as con:
+            con.execute(f"create schema {SCHEMA}")
+            for name in tables:
+                # a path, not a value: DuckDB cannot bind parameters in a view's definition
+                path = (current / f"{name}.parquet").as_posix().replace("'", "''")
+                con.execute(f"create view {SCHEMA}.{name} as select * from read_parquet('{path}')")
+    # keep the folder just replaced (a query may still be reading it), remove older ones
+    for old in versions.iterdir():
+        if old.is_dir() and not old.is_symlink() and old not in (folder, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return rows
+
+
+def _view_tables(live: Path) -> list[str] | None:
+    if not live.exists():
+        return None
+    try:
+        with duckdb.connect(str(live), read_only=True) as con:
+            return [
+                r[0]
+                for r in con.execute(
+                    "select view_name from duckdb_views() where schema_name = ?"
+                    " and not internal order by view_name",
+                    [SCHEMA],
+                ).fetchall()
+            ]
+    except duckdb.Error:  # not a views file we wrote: write ours over it
+        return None
 
 
 SWAP_ATTEMPTS = 5

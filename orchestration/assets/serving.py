@@ -11,7 +11,12 @@ from orchestration import inputs
 from orchestration.assets.owners import kpi_owners
 from orchestration.assets.warehouse import prepare_manifest, warehouse_key
 from orchestration.publish import publish, published_tables
-from orchestration.publish_targets import dbt_docs, publish_parquet, publish_postgres
+from orchestration.publish_targets import (
+    dbt_docs,
+    publish_live,
+    publish_parquet,
+    publish_postgres,
+)
 from orchestration.run_context import WAREHOUSE_POOL, RunFolder, RunOptions, warehouse_lock
 
 SERVING_KEY = dg.AssetKey(["serving", "scorecard"])
@@ -65,6 +70,9 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
         if config.publish.parquet:
             publish_parquet(result.path, config.publish.parquet)
             targets["parquet"] = str(config.publish.parquet)
+        if config.publish.live:
+            publish_live(result.path, config.publish.live, context.run.run_id)
+            targets["live"] = str(config.publish.live)
         if config.publish.postgres:
             url = resolve_secret(config.publish.postgres, key="publish.postgres")
             publish_postgres(result.path, url, dbt_docs(prepare_manifest(), tables))

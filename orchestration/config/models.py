@@ -86,11 +86,17 @@ class Publish(_Model):
         default=None, description="Folder for one Parquet file per table."
     )
     postgres: EnvRef | None = Field(default=None, description="env:NAME of a PostgreSQL URL.")
+    live: ConfigPath | None = Field(
+        default=None,
+        description="A DuckDB file of views over the newest published Parquet, for BI servers "
+        "that keep one connection open (Metabase, Superset): each query reads the newest "
+        "scorecard, where a connection to the serving file keeps reading the file it opened.",
+    )
 
-    @field_validator("duckdb")
+    @field_validator("duckdb", "live")
     @classmethod
-    def _not_schema_name(cls, v: Path) -> Path:
-        if v.stem.lower() == "scorecard":
+    def _not_schema_name(cls, v: Path | None) -> Path | None:
+        if v is not None and v.stem.lower() == "scorecard":
             raise ValueError(
                 f"the serving file may not be named {v.name}: DuckDB would find catalog and "
                 "schema `scorecard` ambiguous; choose another name, e.g. serving.duckdb"
