@@ -8,12 +8,14 @@ what landing already holds."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 
 import duckdb
 import pytest
 
-from tests.conftest import AS_OF, newest_run
+from tests.conftest import AS_OF, newest_run, run_cli
 from tests.e2e.test_operations import SERVING, demo_config, run
 
 pytestmark = pytest.mark.slow
@@ -40,8 +42,24 @@ def rebuilt(result, root, before: int) -> bool:
     return True
 
 
+BI_SERVER = """
+import json, sys
+import duckdb
+held = duckdb.connect(sys.argv[1], read_only=True)
+live = duckdb.connect(sys.argv[2], read_only=True)
+for _ in range(2):
+    print(json.dumps([held.execute(sys.argv[3]).fetchall(), live.execute(sys.argv[3]).fetchall()]))
+    sys.stdout.flush()
+    sys.stdin.readline()
+"""
+TRAINING = (
+    "select value from scorecard.metric_values where metric_id = 'manual.training_hours'"
+    " and grain = 'month' and period_start = '2026-11-01'"
+)
+
+
 def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_copy):
-    demo_config(demo_copy)
+    demo_config(demo_copy, extra="  live: data/demo/live.duckdb\n")
     day, count = AS_OF.isoformat(), publishes(demo_copy)
     assert rebuilt(run(demo_copy, "--as-of", day), demo_copy, count)
     count, files = count + 1, snapshot(demo_copy)
@@ -66,6 +84,38 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     assert f"Scorecard (unchanged): {serving}" in again.stdout
     assert "Scorecard published" not in again.stdout
     assert f"Scorecard report: {(demo_copy / PAGE).resolve()}" in again.stdout
+    # the same run for a log shipper: every stderr line a JSON object, the outcome on stdout
+    args = ("run", "--demo", "--config", "scorecard.yml", "--as-of", day)
+    shipped = run_cli("--log-format", "json", *args, cwd=demo_copy)
+    assert shipped.returncode == 0, shipped.stderr[-3000:]
+    lines = [json.loads(line) for line in shipped.stderr.splitlines() if line.strip()]
+    events = {(line["event"], line.get("step")) for line in lines}
+    assert ("step_success", "land_website") in events
+    assert ("step_skipped", "serving__scorecard") in events
+    assert any(e == "notice" for e, _ in events)  # the up-to-date notice
+    assert all(line["run_id"] == lines[0]["run_id"] for line in lines if "run_id" in line)
+    outcome = json.loads(shipped.stdout)
+    assert outcome["published"] and outcome["up_to_date"] and outcome["serving"] == str(serving)
+    # --quiet: no progress, only where the scorecard is
+    quiet = run_cli("--quiet", *args, cwd=demo_copy)
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert "▶" not in quiet.stderr and "Marketing Scorecard —" not in quiet.stderr
+    assert f"Scorecard (unchanged): {serving}" in quiet.stdout
+    # --verbose: what the steps say, under their progress lines
+    verbose = run_cli("--verbose", *args, cwd=demo_copy)
+    assert verbose.returncode == 0, verbose.stderr[-3000:]
+    assert "▶ land_website" in verbose.stderr
+    assert len(verbose.stderr.splitlines()) > len(again.stderr.splitlines())
+    assert publishes(demo_copy) == count and snapshot(demo_copy) == files
+
+    # a BI server (another process) keeps its connections open across the next publish
+    bi = subprocess.Popen(
+        [sys.executable, "-c", BI_SERVER, str(demo_copy / SERVING),
+         str(demo_copy / "data/demo/live.duckdb"), TRAINING],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    [[(hours,)], live_before] = json.loads(bi.stdout.readline())
+    assert live_before == [[hours]]
 
     # a new manual sheet lands new data: rebuilt and published
     (demo_copy / "data/demo/inbox/manual/extra.csv").write_text(
@@ -73,6 +123,16 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     )
     assert rebuilt(run(demo_copy, "--as-of", day), demo_copy, count)
     assert snapshot(demo_copy) != files
+    # the connection to the serving file still reads the file it opened (the old scorecard);
+    # the one to the live views file reads the new scorecard with its next query
+    bi.stdin.write("again\n")
+    bi.stdin.flush()
+    held_after, live_after = json.loads(bi.stdout.readline())
+    bi.stdin.close()
+    bi.wait(timeout=60)
+    assert held_after == [[hours]] and live_after == [[hours + 3]]
+    with duckdb.connect(str(demo_copy / SERVING), read_only=True) as fresh:
+        assert fresh.execute(TRAINING).fetchall() == [(hours + 3,)]
 
     # the next day (provisional and complete periods move): rebuilt, then up to date again
     next_day = (AS_OF + timedelta(days=1)).isoformat()
