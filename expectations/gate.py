@@ -173,6 +173,15 @@ def describe_report(report: dict) -> list[str]:
             lines.append(
                 f"suite {f['suite']}: {o['expectation']}{on}{raised}{count}{observed}{examples}"
             )
+    # optional parts a platform refused (a landing report's `missing`): not failures, but what
+    # `scorecard status` lists beside a run so the permission gets granted
+    for m in report.get("missing", []):
+        part = "stream" if m.get("part") == "stream" else f"metric {m.get('part')}"
+        kpis = ", ".join(m.get("kpis") or []) or "none"
+        lines.append(
+            f"{m.get('source')}: the {part} of {m.get('stream')} was refused ({m.get('error')});"
+            f" grant {m.get('permission')} — KPIs without data: {kpis}"
+        )
     return lines
 
 

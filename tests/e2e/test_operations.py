@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -180,7 +179,14 @@ def webserver(root):
     port = _free_port()
     home = root / "dagster_home"
     home.mkdir()
-    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    # launched at once, as the UI's Launch button does with a daemon dequeuing (the queue
+    # itself is the daemon's: tests/e2e/test_deploy.py runs one)
+    (home / "dagster.yaml").write_text(
+        (REPO / "dagster.yaml").read_text(encoding="utf-8")
+        + "run_coordinator:\n  module: dagster.core.run_coordinator\n"
+        "  class: DefaultRunCoordinator\n",
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     env |= {
         "DAGSTER_HOME": str(home),

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.conftest import run_local
+from tests.conftest import run_cli, run_local
 from tests.e2e.test_social_crm_sources import (
     DAYS,
     ORG,
@@ -121,5 +121,14 @@ def test_refused_posts_leave_the_posts_kpis_without_data_and_publish_the_rest(pl
     assert set(missing) == {("page_insights", "posts_published"), ("page_posts", "stream")}
     assert missing[("page_insights", "posts_published")]["kpis"] == ["facebook_posts", "posts"]
     assert {m["permission"] for m in missing.values()} == {"pages_read_user_content"}
+    # `scorecard status` lists it beside the (published) run
+    status = run_cli("status", "--json", cwd=root)
+    [newest, *_] = json.loads(status.stdout)["runs"]
+    assert newest["outcome"] == "published"
+    assert any(
+        "facebook: the stream of page_posts was refused" in p
+        and "grant pages_read_user_content" in p
+        for p in newest["problems"]
+    ), newest["problems"]
     for token in TOKENS.values():
         assert token not in output
