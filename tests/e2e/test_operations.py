@@ -3,9 +3,7 @@ equivalence, and the failure alert to a webhook."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import AS_OF, DEMO_DIR, REPO, published_tables, run_cli
+from tests.services.postgres import free_port
 
 pytestmark = pytest.mark.slow
 SERVING = "data/demo/serving.duckdb"
@@ -176,7 +175,7 @@ def webserver(root):
     instance of its own; yields a GraphQL client, the API the UI itself uses."""
     from dagster_graphql import DagsterGraphQLClient
 
-    port = _free_port()
+    port = free_port()
     home = root / "dagster_home"
     home.mkdir()
     # launched at once, as the UI's Launch button does with a daemon dequeuing (the queue
@@ -226,40 +225,3 @@ def finished(client, run_id: str, timeout: float = 600) -> str:
             return status
         time.sleep(2)
     raise AssertionError(f"run {run_id} did not finish in {timeout:.0f} s")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_a_failed_run_posts_one_alert_without_the_secret(demo_copy, httpserver):
-    secret_path = "/services/T0001/B0002/s3cr3t-w3bh00k-t0k3n"
-    received = []
-    httpserver.expect_request(secret_path, method="POST").respond_with_handler(
-        lambda request: received.append(request.get_json()) or __import__("werkzeug").Response("ok")
-    )
-    demo_config(demo_copy, extra="")
-    text = (
-        demo_copy / "scorecard.yml"
-    ).read_text() + "alerts:\n  webhook: env:SCORECARD_TEST_WEBHOOK\n"
-    (demo_copy / "scorecard.yml").write_text(text)
-    # a manual sheet with a bad row makes the run fail
-    (demo_copy / "data/demo/inbox/manual/extra.csv").write_text(
-        "date,metric,value\n2026-11-02,coffee,3\n"
-    )
-    url = httpserver.url_for(secret_path)
-    result = run(
-        demo_copy,
-        "--as-of",
-        AS_OF.isoformat(),
-        env={"SCORECARD_TEST_WEBHOOK": url, "NO_PROXY": "127.0.0.1,localhost"},
-    )
-    assert result.returncode == 1
-    assert len(received) == 1
-    body = json.dumps(received[0])
-    assert "failed" in received[0]["text"] and "coffee" in received[0]["text"]
-    assert "s3cr3t-w3bh00k-t0k3n" not in body and "s3cr3t" not in result.stderr + result.stdout
-    with duckdb.connect(str(demo_copy / SERVING), read_only=True) as con:
-        assert con.execute("select count(*) from scorecard.publish_log").fetchall()[0][0] == 1

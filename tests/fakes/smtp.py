@@ -7,7 +7,6 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
-import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.services.postgres import free_port
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -86,12 +87,6 @@ class FakeSmtp:
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m, r in zip(self.messages, self.recipients, strict=True) if address in r]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_smtp(folder: Path, login: str, password: str):
