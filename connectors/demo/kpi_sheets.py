@@ -82,7 +82,8 @@ def _previous_month(first: date) -> date:
 
 
 def write_comment_sheets(inbox: Path, config, run_date: date) -> list[Path]:
-    """A comment sheet for each of the two complete months before the run date."""
+    """A comment sheet for each of the two complete months before the run date, once its
+    owners have written it (three days after the month closed)."""
     known = config.kpi_ids()
     inbox.mkdir(parents=True, exist_ok=True)
     written = []
@@ -96,10 +97,11 @@ def write_comment_sheets(inbox: Path, config, run_date: date) -> list[Path]:
             for kpi, author, text in MONTH_COMMENTS
             if kpi in known
         ]
-        if path.exists() or not rows:
-            continue
-        # written on the third working day after the month closed
+        # written on the third day after the month closed: not before (a sheet from the
+        # future would fail the landing check that comments are not written after the run)
         written_on = _month_start(month + timedelta(days=32)) + timedelta(days=3)
+        if path.exists() or not rows or written_on > run_date:
+            continue
         with replacing(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
             out = csv.writer(f, delimiter=config.delimiter)
             out.writerow(["kpi", "period", "author", "text", "date"])
