@@ -11,12 +11,10 @@ from orchestration.delivery.messages import Item
 from orchestration.publish import SCHEMA
 from orchestration.report.formats import plain
 
-MONTHS = "January February March April May June July August September October November December"
-
 
 def period_label(grain: str, start: date) -> str:
     if grain == "month":
-        return f"{MONTHS.split()[start.month - 1]} {start.year}"
+        return f"{start:%B %Y}"
     if grain == "quarter":
         return f"Q{(start.month - 1) // 3 + 1} {start.year}"
     if grain == "year":

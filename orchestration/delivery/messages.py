@@ -75,9 +75,6 @@ class Message:
     attachment: tuple[str, bytes] | None = None  # file name, PDF bytes
     footer: str = ""
 
-    def has_items(self) -> bool:
-        return any(s.items for s in self.sections)
-
 
 def as_text(message: Message) -> str:
     lines = [message.subject, "", message.intro]
