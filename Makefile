@@ -24,6 +24,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The Spark engine (engine: spark) for its tests: dbt-spark and pyspark, installed by `make
+# test` only, so `make demo` never downloads or starts anything for Spark.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
 ## Run the whole pipeline on bundled demo data and print where the scorecard is.
 demo: install
 	$(BIN)/scorecard run --demo
@@ -34,7 +41,7 @@ demo-social: install
 
 ## Everything CI runs: lint (Python and SQL), dbt unit tests and the pytest suite
 ## (end-to-end tests included).
-test: install
+test: install $(SPARK_STAMP)
 	tests/services/install.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

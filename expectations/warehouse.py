@@ -6,6 +6,8 @@ They run after `dbt build` and before publish; a failed suite withholds the new 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import re
 from collections.abc import Collection
 from pathlib import Path
 
@@ -53,6 +55,18 @@ from totals t
 left join marts.fct_metric_values v
   on v.metric_id = t.metric_id and v.grain = 'month' and v.period_start = t.period_start
 """
+
+
+_RELATION = re.compile(r"\b(?:staging|intermediate)\.([a-z][a-z0-9_]*)\b")
+
+
+def relations_read() -> list[str]:
+    """The staging and intermediate tables the suites read (they read marts too). On an engine
+    other than DuckDB the dbt build exports these and the marts for the gates (dbt var
+    `scorecard_exports`, orchestration/engines.py): read from the suites' own SQL, so a suite
+    that reads one more table has it exported without a second list to keep."""
+    text = inspect.getsource(warehouse_suites) + reconciliation_query()
+    return sorted(set(_RELATION.findall(text)))
 
 
 def warehouse_suites(

@@ -369,7 +369,8 @@ def status(
     if published:
         out.print(
             f"[bold]Published[/] {published['path']} at {published['published_at']} "
-            f"(run date {published['run_date']}, {published['checks_passed']} checks passed)",
+            f"(run date {published['run_date']}, built by {published['engine']}, "
+            f"{published['checks_passed']} checks passed)",
             highlight=False,
         )
     else:

@@ -52,13 +52,15 @@ class ConnectorSetup:
 @functools.cache
 def connector_setup() -> ConnectorSetup:
     from connectors import dbt_vars, registry
+    from expectations.warehouse import relations_read
 
     packages = {
         type_: str(Path(cls.dbt_package).resolve())
         for type_, cls in registry().items()
         if cls.dbt_package is not None
     }
-    vars_json = json.dumps(dbt_vars(), sort_keys=True)
+    # the tables an engine other than DuckDB exports for the gates (dbt macro export_for_publish)
+    vars_json = json.dumps({**dbt_vars(), "scorecard_exports": relations_read()}, sort_keys=True)
     digest = hashlib.sha256(f"{vars_json}{sorted(packages.items())}".encode()).hexdigest()[:12]
     setup = ConnectorSetup(vars_json, DBT_PROJECT_DIR / "target" / "connectors" / digest)
     setup.packages.mkdir(parents=True, exist_ok=True)

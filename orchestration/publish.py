@@ -85,7 +85,8 @@ create table {SCHEMA}.publish_log (
     checks_passed integer,
     checks_failed integer,
     rows map(varchar, bigint),
-    source_freshness map(varchar, timestamptz)
+    source_freshness map(varchar, timestamptz),
+    engine varchar
 )
 """
 
@@ -107,6 +108,7 @@ def publish(
     checks_passed: int,
     checks_failed: int,
     source_freshness: dict[str, datetime],
+    engine: str = "duckdb",
 ) -> PublishResult:
     serving = Path(serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
@@ -147,13 +149,18 @@ def publish(
             target.execute(PUBLISH_LOG_DDL)
             if history is not None:
                 target.register("history", history)
-                target.execute(f"insert into {SCHEMA}.publish_log select * from history")
+                # by name: a log written before a column was added (`engine`) still loads;
+                # the publishes before `engine` existed were all built by DuckDB
+                target.execute(f"insert into {SCHEMA}.publish_log by name select * from history")
+                target.execute(
+                    f"update {SCHEMA}.publish_log set engine = 'duckdb' where engine is null"
+                )
                 target.unregister("history")
             rows["publish_log"] = (history.num_rows if history is not None else 0) + 1
             target.execute(
                 f"insert into {SCHEMA}.publish_log values "
                 "(?, ?, ?, ?, 'published', ?, ?, map(?::varchar[], ?::bigint[]),"
-                " map(?::varchar[], ?::timestamptz[]))",
+                " map(?::varchar[], ?::timestamptz[]), ?)",
                 [
                     run_id,
                     published_at,
@@ -165,6 +172,7 @@ def publish(
                     list(rows.values()),
                     list(source_freshness),
                     list(source_freshness.values()),
+                    engine,
                 ],
             )
             target.execute("checkpoint")

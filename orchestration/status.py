@@ -33,13 +33,16 @@ def _published(serving: Path) -> dict | None:
     if not serving.exists():
         return None
     with duckdb.connect(str(serving), read_only=True) as con:
+        columns = {c[0] for c in con.execute("describe scorecard.publish_log").fetchall()}
+        # a serving file published before `engine` was logged was built by DuckDB
+        engine = "engine" if "engine" in columns else "'duckdb'"
         row = con.execute(
-            "select run_id, published_at, run_date, checks_passed, checks_failed, rows"
-            " from scorecard.publish_log order by published_at desc limit 1"
+            "select run_id, published_at, run_date, checks_passed, checks_failed, rows,"
+            f" {engine} from scorecard.publish_log order by published_at desc limit 1"
         ).fetchall()
     if not row:
         return None
-    run_id, published_at, run_date, passed, failed, rows = row[0]
+    run_id, published_at, run_date, passed, failed, rows, engine = row[0]
     return {
         "path": str(serving),
         "run_id": run_id,
@@ -48,6 +51,7 @@ def _published(serving: Path) -> dict | None:
         "checks_passed": passed,
         "checks_failed": failed,
         "rows": dict(rows),
+        "engine": engine,
     }
 
 

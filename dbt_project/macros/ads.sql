@@ -7,11 +7,11 @@
     {%- for metric in metrics %}
     {% if not loop.first %}union all{% endif %}
     select
-        cast('ads.{{ metric }}' as varchar) as metric_id,
+        cast('ads.{{ metric }}' as string) as metric_id,
         metric_date,
         source_name as part,
         {%- for column in by %}
-        cast({{ column }} as varchar) as member,
+        cast({{ column }} as string) as member,
         {%- endfor %}
         {{ exact_sum(metric) }} as value
     from {{ relation }}

@@ -133,14 +133,14 @@ with source as (
 
 renamed as (
     select
-        cast(_source as varchar) as source_name,
-        cast('{{ platform }}' as varchar) as platform,
-        cast('{{ channel }}' as varchar) as channel,
-        cast(account_id as varchar) as account_id,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(campaign_name as varchar) as campaign_name,
+        cast(_source as string) as source_name,
+        cast('{{ platform }}' as string) as platform,
+        cast('{{ channel }}' as string) as channel,
+        cast(account_id as string) as account_id,
+        cast(campaign_id as string) as campaign_id,
+        cast(campaign_name as string) as campaign_name,
         cast(date as date) as metric_date,
-        upper(cast(currency as varchar)) as currency,
+        upper(cast(currency as string)) as currency,
         cast(spend as decimal(18, 6)) as spend,
         cast(impressions as bigint) as impressions,
         cast(clicks as bigint) as clicks,
@@ -148,7 +148,7 @@ renamed as (
         cast(conversion_value as decimal(18, 6)) as conversion_value,
         cast(_window_end as date) as window_end,
         _extracted_at as extracted_at,
-        cast(_batch_id as varchar) as batch_id
+        cast(_batch_id as string) as batch_id
     from source
 ),
 

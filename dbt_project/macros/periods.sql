@@ -71,6 +71,21 @@
     {{ return(adapter.dispatch('iso_week_a_year_before')(monday)) }}
 {%- endmacro %}
 
+{#- Spark: a Monday's ISO year is its Thursday's calendar year; weekofyear is ISO. -#}
+{% macro spark__iso_week_a_year_before(monday) -%}
+    case
+        when year(date_add(
+            date_add(cast(date_trunc('week', make_date(year(date_add({{ monday }}, 3)) - 1, 1, 4)) as date),
+                7 * (weekofyear({{ monday }}) - 1)),
+            3
+        )) = year(date_add({{ monday }}, 3)) - 1
+            then date_add(
+                cast(date_trunc('week', make_date(year(date_add({{ monday }}, 3)) - 1, 1, 4)) as date),
+                7 * (weekofyear({{ monday }}) - 1)
+            )
+    end
+{%- endmacro %}
+
 {% macro default__iso_week_a_year_before(monday) -%}
     case
         when isoyear(

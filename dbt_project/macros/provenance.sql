@@ -14,11 +14,11 @@
         {% for model, stream in staged_models %}
             select
                 source_name,
-                cast({{ account_column }} as varchar) as account,
+                cast({{ account_column }} as string) as account,
                 metric_date,
                 source_metric,
                 value,
-                {{ currency_column or 'cast(null as varchar)' }} as currency,
+                {{ currency_column or 'cast(null as string)' }} as currency,
                 batch_id,
                 '{{ stream }}' as stream
             from {{ ref(model) }}

@@ -45,7 +45,7 @@
             when round({{ relation }}.{{ score }}, 6) >= 100 then 'green'
             when {{ relation }}.{{ score }} >= 90 then 'amber'
             else 'red'
-        end as varchar
+        end as string
     )
 {%- endmacro %}
 

@@ -64,6 +64,7 @@ def build_publish_asset(config) -> dg.AssetsDefinition:
                 checks_passed=sum(r["checks_passed"] for r in reports),
                 checks_failed=sum(r["checks_failed"] for r in reports),
                 source_freshness=source_freshness(config),
+                engine=config.engine.type,
             )
         targets = {"duckdb": str(result.path)}
         # the other targets copy the serving file just published, so all hold the same rows

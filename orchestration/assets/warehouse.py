@@ -33,6 +33,7 @@ from orchestration.dbt_cli import (
     dbt_resource,
     run_target,
 )
+from orchestration.engines import dbt_engine_environment, load_exports, prepare_export, uses_spark
 from orchestration.progress import NOTICE
 from orchestration.project import DBT_PROJECT_DIR
 from orchestration.publish import published_tables
@@ -166,7 +167,8 @@ def prepare_manifest(project: DbtProject | None = None) -> Path:
 
 
 def dbt_environment(config) -> dict[str, str]:
-    """What the dbt project reads from the environment (paths only: no secret goes to dbt)."""
+    """What the dbt project reads from the environment: paths, and the engine's target and
+    connection (a Databricks token is the only secret dbt is given, in its environment)."""
     return {
         "SCORECARD_WAREHOUSE": str(config.paths.warehouse),
         "SCORECARD_LANDING_DIR": str(config.paths.landing),
@@ -174,6 +176,7 @@ def dbt_environment(config) -> dict[str, str]:
         "DBT_LOG_PATH": str(config.paths.artifacts_dir / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **connector_environment(),
+        **dbt_engine_environment(config),
     }
 
 
@@ -205,6 +208,7 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 store.ensure_schema_file(stream)
         args = ["build", "--exclude-resource-type", "unit_test"]
         with warehouse_lock(config, log=context.log):
+            prepare_export(config)
             if run_options.full_refresh or plan.full_because:
                 if plan.full_because and not run_options.full_refresh:
                     context.log.info(f"rebuilding from all of landing: {plan.full_because}")
@@ -216,6 +220,12 @@ def build_dbt_assets(config) -> dg.AssetsDefinition:
                 args, context=context, raise_on_error=False, target_path=run_target(environment)
             )
             yield from invocation.stream()
+            if uses_spark(config) and invocation.is_successful():
+                loaded = load_exports(config, invocation.get_artifact("manifest.json"))
+                context.log.info(
+                    f"loaded {loaded} tables built by Spark into {config.paths.warehouse} "
+                    "for the gates and the publish"
+                )
         # dbt's own tests and contracts belong in the run's data-quality report
         folder.write("dbt_results", dbt_results(invocation))
         folder.data_quality_report(run_options.run_date(config))

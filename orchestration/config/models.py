@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -28,6 +29,7 @@ from orchestration.config.delivery import (
     delivery_problems,
     is_cron,
 )
+from orchestration.config.engine import DuckDBEngine, SparkEngine, parse_engine
 
 Grain = Literal[GRAINS]
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -332,6 +334,13 @@ class ScorecardConfig(_Model):
     mission: str = ""
     # defaults are validated too, so default paths also resolve against the config's folder
     paths: Paths = Field(default_factory=dict, validate_default=True)
+    engine: Annotated[
+        Annotated[DuckDBEngine | SparkEngine, Field(discriminator="type")],
+        BeforeValidator(parse_engine),
+    ] = Field(
+        default_factory=DuckDBEngine,
+        description="What runs the dbt project: duckdb (default) or spark (docs/engines.md).",
+    )
     publish: Publish = Field(default_factory=dict, validate_default=True)
     schedule: Schedule = Field(default_factory=Schedule)
     alerts: Alerts = Field(default_factory=Alerts)

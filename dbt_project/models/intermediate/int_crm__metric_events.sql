@@ -133,7 +133,7 @@ flows as (
         contact_id as record_id,
         1.0 as value,
         coalesce(original_source, '(not set)') as deal_source,
-        cast(null as varchar) as pipeline
+        cast(null as string) as pipeline
     from contacts
     {% for metric_id, expression, condition in [
         ('crm.deals_won', '1.0', 'is_won'),

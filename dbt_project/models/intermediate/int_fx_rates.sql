@@ -31,7 +31,7 @@ from spans
 union all
 
 select
-    cast('EUR' as varchar) as currency,
+    cast('EUR' as string) as currency,
     cast('1900-01-01' as date) as valid_from,
     cast(null as date) as valid_until,
     cast(1.0 as double) as units_per_eur

@@ -68,12 +68,12 @@ unioned as (
 )
 
 select
-    cast(metric_id as varchar) as metric_id,
-    cast(grain as varchar) as grain,
+    cast(metric_id as string) as metric_id,
+    cast(grain as string) as grain,
     cast(period_start as date) as period_start,
     cast(period_end as date) as period_end,
-    cast(dimension as varchar) as dimension,
-    cast(member as varchar) as member,
+    cast(dimension as string) as dimension,
+    cast(member as string) as member,
     cast(value as double) as value,
     member = '(other)' as is_other_row
 from unioned

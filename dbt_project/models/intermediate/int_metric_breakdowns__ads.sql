@@ -8,7 +8,7 @@
         metric_id,
         metric_date,
         part,
-        cast('{{ dimension }}' as varchar) as dimension,
+        cast('{{ dimension }}' as string) as dimension,
         member,
         value
     from (

@@ -51,8 +51,8 @@ unioned as (
 )
 
 select
-    cast(metric_id as varchar) as metric_id,
-    cast(grain as varchar) as grain,
+    cast(metric_id as string) as metric_id,
+    cast(grain as string) as grain,
     cast(period_start as date) as period_start,
     cast(period_end as date) as period_end,
     cast(value as double) as value

@@ -4,5 +4,5 @@
 -- account or source a value comes from: a stock over several parts is the sum of each part's
 -- own last value in a period (DESIGN §5), so a platform reporting late is never dropped.
 {{ union_of_declared_models(var('scorecard_metric_models'), [
-    ('metric_id', 'varchar'), ('metric_date', 'date'), ('part', 'varchar'), ('value', 'double'),
+    ('metric_id', 'string'), ('metric_date', 'date'), ('part', 'string'), ('value', 'double'),
 ]) }}

@@ -29,8 +29,8 @@ landed_days as (
         {% if not loop.last %}union all{% endif %}
     {% else %}
         select
-            cast(null as varchar) as source_name,
-            cast(null as varchar) as account_id,
+            cast(null as string) as source_name,
+            cast(null as string) as account_id,
             cast(null as date) as metric_date,
             cast(null as date) as window_end
         where false

@@ -26,15 +26,15 @@ flagged as (
 )
 
 select
-    cast(flagged.kpi_id as varchar) as kpi_id,
-    cast(flagged.action as varchar) as action,
-    cast(flagged.owner as varchar) as owner,
+    cast(flagged.kpi_id as string) as kpi_id,
+    cast(flagged.action as string) as action,
+    cast(flagged.owner as string) as owner,
     cast(flagged.due_date as date) as due_date,
-    cast(flagged.status as varchar) as status,
+    cast(flagged.status as string) as status,
     cast(flagged.is_open as boolean) as is_open,
     -- due on the run date is not overdue yet: the day is not over
     cast(flagged.is_open and flagged.due_date < run_context.run_date as boolean) as is_overdue,
-    cast(flagged.source_name as varchar) as source_name
+    cast(flagged.source_name as string) as source_name
 from flagged
 inner join kpis on flagged.kpi_id = kpis.kpi_id
 inner join sources on flagged.source_name = sources.source_name

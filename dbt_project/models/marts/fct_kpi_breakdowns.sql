@@ -134,12 +134,12 @@ valued as (
 )
 
 select
-    cast(current_period.kpi_id as varchar) as kpi_id,
-    cast(current_period.grain as varchar) as grain,
+    cast(current_period.kpi_id as string) as kpi_id,
+    cast(current_period.grain as string) as grain,
     cast(current_period.period_start as date) as period_start,
     cast(current_period.period_end as date) as period_end,
-    cast(current_period.dimension as varchar) as dimension,
-    cast(current_period.member as varchar) as member,
+    cast(current_period.dimension as string) as dimension,
+    cast(current_period.member as string) as member,
     cast(current_period.value as double) as value,
     cast(previous_period.value as double) as previous_value,
     cast({{ relative_change('current_period.value', 'previous_period.value') }} as double) as change_pct,

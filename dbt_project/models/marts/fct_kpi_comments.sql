@@ -14,14 +14,14 @@ sources as (
 )
 
 select
-    cast(comments.kpi_id as varchar) as kpi_id,
-    cast(comments.grain as varchar) as grain,
+    cast(comments.kpi_id as string) as kpi_id,
+    cast(comments.grain as string) as grain,
     cast(comments.period_start as date) as period_start,
     cast(comments.period_end as date) as period_end,
-    cast(comments.author as varchar) as author,
-    cast(comments.comment_text as varchar) as text,
+    cast(comments.author as string) as author,
+    cast(comments.comment_text as string) as text,
     cast(comments.written_on as date) as written_on,
-    cast(comments.source_name as varchar) as source_name
+    cast(comments.source_name as string) as source_name
 from comments
 -- a KPI or a source removed from the config leaves landing as it was, but not the published
 -- comments (the parser refused unknown KPIs when the sheet landed)

@@ -116,8 +116,8 @@ statused as (
 )
 
 select
-    cast(statused.kpi_id as varchar) as kpi_id,
-    cast(statused.grain as varchar) as grain,
+    cast(statused.kpi_id as string) as kpi_id,
+    cast(statused.grain as string) as grain,
     cast(statused.period_start as date) as period_start,
     cast(statused.period_end as date) as period_end,
     cast(statused.value as double) as value,
@@ -126,14 +126,14 @@ select
     cast(statused.target_high as double) as target_high,
     cast(statused.attainment as double) as attainment,
     cast({{ kpi_score('statused.status', 'statused.attainment') }} as double) as score,
-    cast(statused.status as varchar) as status,
+    cast(statused.status as string) as status,
     cast(statused.previous_value as double) as previous_value,
     cast(statused.change_pct as double) as change_pct,
     cast(statused.is_complete as boolean) as is_complete,
     cast(statused.is_provisional as boolean) as is_provisional,
-    cast(statused.perspective as varchar) as perspective,
-    cast(statused.objective_id as varchar) as objective_id,
-    cast(quality.quality_flags as varchar) as quality_flags,
+    cast(statused.perspective as string) as perspective,
+    cast(statused.objective_id as string) as objective_id,
+    cast(quality.quality_flags as string) as quality_flags,
     cast(statused.change as double) as change,
     cast(statused.target_effective_from as date) as target_effective_from,
     cast(statused.days_elapsed as integer) as elapsed_days,
@@ -141,12 +141,12 @@ select
     cast(statused.paced_share as double) as phase_share,
     cast(statused.target_to_date as double) as target_to_date,
     cast(statused.projected_value as double) as projected_value,
-    cast(statused.projected_status as varchar) as projected_status,
+    cast(statused.projected_status as string) as projected_status,
     cast({{ kpi_score('statused.projected_status', 'statused.projected_attainment') }} as double)
         as projected_score,
     cast(statused.yoy_value as double) as yoy_value,
     cast(statused.yoy_change_pct as double) as yoy_change_pct,
-    cast(statused.trend as varchar) as trend
+    cast(statused.trend as string) as trend
 from statused
 left join quality
     on

@@ -28,29 +28,26 @@ used as (
         period_start,
         max(period_end) as period_end,
         max(rows_used) as rows_used,
-        -- one sort of (metric, rows) pairs: half the time of two ordered aggregates at scale
-        map_from_entries(
-            list_sort(array_agg(struct_pack(metric_id := metric_id, metric_rows := metric_rows)))
-        ) as metric_rows
+        {{ map_of_pairs('metric_id', 'metric_rows') }} as metric_rows
     from provenance
     group by source_name, account, stream, batch_id, grain, period_start
 )
 
 select
-    cast(used.source_name as varchar) as source_name,
-    cast(used.account as varchar) as account,
-    cast(used.stream as varchar) as stream,
-    cast(used.batch_id as varchar) as batch_id,
-    cast(batches.extracted_at as timestamp with time zone) as extracted_at,
+    cast(used.source_name as string) as source_name,
+    cast(used.account as string) as account,
+    cast(used.stream as string) as stream,
+    cast(used.batch_id as string) as batch_id,
+    cast(batches.extracted_at as {{ type_timestamp_tz() }}) as extracted_at,
     cast(batches.window_start as date) as window_start,
     cast(batches.window_end as date) as window_end,
-    cast(batches.file_name as varchar) as source_file,
+    cast(batches.file_name as string) as source_file,
     cast(batches.landed_rows as bigint) as landed_rows,
-    cast(used.grain as varchar) as grain,
+    cast(used.grain as string) as grain,
     cast(used.period_start as date) as period_start,
     cast(used.period_end as date) as period_end,
     cast(used.rows_used as bigint) as rows_used,
-    cast(used.metric_rows as map(varchar, bigint)) as metric_rows  -- noqa: LT01
+    cast(used.metric_rows as {{ type_map('bigint') }}) as metric_rows
 from used
 left join batches
     on

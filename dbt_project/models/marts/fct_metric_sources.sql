@@ -142,13 +142,13 @@ unioned as (
 )
 
 select
-    cast(unioned.metric_id as varchar) as metric_id,
-    cast(unioned.grain as varchar) as grain,
+    cast(unioned.metric_id as string) as metric_id,
+    cast(unioned.grain as string) as grain,
     cast(unioned.period_start as date) as period_start,
     cast(unioned.period_end as date) as period_end,
-    cast(unioned.source_name as varchar) as source_name,
-    cast(unioned.account as varchar) as account,
-    cast(registry.additivity as varchar) as additivity,
+    cast(unioned.source_name as string) as source_name,
+    cast(unioned.account as string) as account,
+    cast(registry.additivity as string) as additivity,
     cast(unioned.value as double) as value
 from unioned
 inner join registry on unioned.metric_id = registry.metric_id

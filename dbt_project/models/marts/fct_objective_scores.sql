@@ -4,9 +4,9 @@ with rollup as (
 )
 
 select
-    cast(objectives.objective_id as varchar) as objective_id,
-    cast(objectives.perspective as varchar) as perspective,
-    cast(periods.grain as varchar) as grain,
+    cast(objectives.objective_id as string) as objective_id,
+    cast(objectives.perspective as string) as perspective,
+    cast(periods.grain as string) as grain,
     cast(periods.period_start as date) as period_start,
     cast(periods.period_end as date) as period_end,
     {{ score_rollup_columns('rollup') }}

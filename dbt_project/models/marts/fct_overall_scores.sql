@@ -26,7 +26,7 @@ overall as (
 )
 
 select
-    cast(grain as varchar) as grain,
+    cast(grain as string) as grain,
     cast(period_start as date) as period_start,
     cast(period_end as date) as period_end,
     {{ score_rollup_columns('overall') }}

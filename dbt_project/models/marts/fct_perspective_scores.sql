@@ -7,8 +7,8 @@ with rollup as (
 )
 
 select
-    cast(perspectives.perspective_id as varchar) as perspective,
-    cast(periods.grain as varchar) as grain,
+    cast(perspectives.perspective_id as string) as perspective,
+    cast(periods.grain as string) as grain,
     cast(periods.period_start as date) as period_start,
     cast(periods.period_end as date) as period_end,
     {{ score_rollup_columns('rollup') }}

@@ -42,7 +42,7 @@ select
     target_low,
     target_high,
     is_provisional,
-    cast(null as timestamptz) as first_published_at
+    cast(null as {{ type_timestamp_tz() }}) as first_published_at
 from compared
 where
     status in ('green', 'amber', 'red')

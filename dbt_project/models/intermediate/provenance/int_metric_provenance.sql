@@ -7,8 +7,8 @@
 -- metric (the same on each of its metric rows). Rows that only qualify others (CRM pipeline
 -- stages) have no value and no counts.
 {{ union_of_declared_models(var('scorecard_provenance_models'), [
-    ('metric_id', 'varchar'), ('grain', 'varchar'), ('period_start', 'date'),
-    ('period_end', 'date'), ('source_name', 'varchar'), ('account', 'varchar'),
-    ('stream', 'varchar'), ('batch_id', 'varchar'), ('value', 'double'),
+    ('metric_id', 'string'), ('grain', 'string'), ('period_start', 'date'),
+    ('period_end', 'date'), ('source_name', 'string'), ('account', 'string'),
+    ('stream', 'string'), ('batch_id', 'string'), ('value', 'double'),
     ('metric_rows', 'bigint'), ('rows_used', 'bigint'),
 ]) }}

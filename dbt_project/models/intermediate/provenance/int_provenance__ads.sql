@@ -18,12 +18,12 @@ with converted as (
 {% for metric in ['spend', 'impressions', 'clicks', 'conversions', 'conversion_value'] %}
     {% if not loop.first %}union all{% endif %}
     select
-        cast('ads.{{ metric }}' as varchar) as metric_id,
+        cast('ads.{{ metric }}' as string) as metric_id,
         'day' as grain,
         metric_date as period_start,
         metric_date as period_end,
         source_name,
-        cast(account_id as varchar) as account,
+        cast(account_id as string) as account,
         stream,
         batch_id,
         {{ exact_sum(metric) }} as value,

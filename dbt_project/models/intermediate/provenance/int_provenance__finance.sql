@@ -46,7 +46,7 @@ select
     categorised.booking_date as period_start,
     categorised.booking_date as period_end,
     categorised.source_name,
-    cast(categorised.account as varchar) as account,
+    cast(categorised.account as string) as account,
     'ledger_lines' as stream,
     categorised.batch_id,
     {{ exact_sum('categorised.value') }} as value,

@@ -36,7 +36,7 @@ select
     metric_date as period_start,
     metric_date as period_end,
     source_name,
-    cast(endpoint as varchar) as account,
+    cast(endpoint as string) as account,
     'api_metric_records' as stream,
     batch_id,
     value,

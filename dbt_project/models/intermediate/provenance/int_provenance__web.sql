@@ -47,7 +47,7 @@ periods as (
         period_rows.period_start,
         max(period_rows.period_end) as period_end,
         period_rows.source_name,
-        cast(period_rows.property_id as varchar) as account,
+        cast(period_rows.property_id as string) as account,
         'period_totals' as stream,
         period_rows.batch_id,
         {{ exact_sum('period_rows.value') }} as value,

@@ -5,14 +5,14 @@ with source as (
 
 renamed as (
     select
-        cast(_source as varchar) as source_name,
+        cast(_source as string) as source_name,
         cast(date as date) as rate_date,
-        upper(cast(currency as varchar)) as currency,
+        upper(cast(currency as string)) as currency,
         cast(rate as double) as units_per_eur,
         _extracted_at as extracted_at,
-        cast(_batch_id as varchar) as batch_id
+        cast(_batch_id as string) as batch_id
     from source
-    where upper(cast(currency as varchar)) <> 'EUR'
+    where upper(cast(currency as string)) <> 'EUR'
 ),
 
 newest as (

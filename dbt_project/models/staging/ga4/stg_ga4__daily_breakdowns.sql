@@ -5,7 +5,7 @@
 -- key does the replacing for batches landed since the last build.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'property_id', 'metric_date', 'dimension'],
         on_schema_change='append_new_columns'
@@ -28,7 +28,7 @@ renamed as (
         cast(value as double) as value,
         coalesce(data_loss_from_other_row, false) as data_loss_from_other_row,
         coalesce(subject_to_thresholding, false) as subject_to_thresholding,
-        upper(cast(currency_code as varchar)) as currency,
+        upper(cast(currency_code as string)) as currency,
         coalesce(sampled, false) as sampled,
         _window_end as window_end,
         _extracted_at as extracted_at,

@@ -2,7 +2,7 @@
 -- Incremental: only batches landed since the last build are read (macro only_new_batches).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'property_id', 'metric_date', 'source_metric'],
         on_schema_change='append_new_columns'
@@ -22,7 +22,7 @@ renamed as (
         metric as source_metric,
         cast(value as double) as value,
         coalesce(subject_to_thresholding, false) as subject_to_thresholding,
-        upper(cast(currency_code as varchar)) as currency,
+        upper(cast(currency_code as string)) as currency,
         coalesce(data_loss_from_other_row, false) as data_loss_from_other_row,
         coalesce(sampled, false) as sampled,
         _window_end as window_end,

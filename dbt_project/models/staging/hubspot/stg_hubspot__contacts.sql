@@ -4,7 +4,7 @@
 -- a change of the reporting time zone rebuilds it from all of landing (decision 37).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'contact_id'],
         on_schema_change='append_new_columns'

@@ -6,7 +6,7 @@
 -- a change of the reporting time zone rebuilds it from all of landing (decision 37).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'deal_id'],
         on_schema_change='append_new_columns'
@@ -29,7 +29,7 @@ renamed as (
         source.pipeline_id,
         source.stage_id,
         cast(source.amount as double) as amount,
-        upper(cast(source.currency as varchar)) as currency,
+        upper(cast(source.currency as string)) as currency,
         source.created_at,
         source.closed_at,
         source.modified_at,

@@ -2,7 +2,7 @@
 -- Incremental: only batches landed since the last build are read (macro only_new_batches).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'snapshot_date', 'deal_id'],
         on_schema_change='append_new_columns'
@@ -22,7 +22,7 @@ renamed as (
         pipeline_id,
         stage_id,
         cast(amount as double) as amount,
-        upper(cast(currency as varchar)) as currency,
+        upper(cast(currency as string)) as currency,
         _extracted_at as extracted_at,
         _batch_id as batch_id
     from source

@@ -11,16 +11,16 @@ with source as (
 
 renamed as (
     select
-        cast(_source as varchar) as source_name,
-        cast(kpi as varchar) as kpi_id,
-        cast(action as varchar) as action,
-        cast(owner as varchar) as owner,
+        cast(_source as string) as source_name,
+        cast(kpi as string) as kpi_id,
+        cast(action as string) as action,
+        cast(owner as string) as owner,
         cast(due as date) as due_date,
-        cast(status as varchar) as status,
-        cast(_file_name as varchar) as file_name,
+        cast(status as string) as status,
+        cast(_file_name as string) as file_name,
         cast(line_number as integer) as line_number,
         _extracted_at as extracted_at,
-        cast(_batch_id as varchar) as batch_id
+        cast(_batch_id as string) as batch_id
     from source
 ),
 

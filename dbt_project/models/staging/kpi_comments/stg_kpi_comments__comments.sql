@@ -12,18 +12,18 @@ with source as (
 
 renamed as (
     select
-        cast(_source as varchar) as source_name,
-        cast(kpi as varchar) as kpi_id,
-        cast(grain as varchar) as grain,
+        cast(_source as string) as source_name,
+        cast(kpi as string) as kpi_id,
+        cast(grain as string) as grain,
         cast(period_start as date) as period_start,
         cast(period_end as date) as period_end,
-        cast(author as varchar) as author,
-        cast(text as varchar) as comment_text,
+        cast(author as string) as author,
+        cast(text as string) as comment_text,
         cast(written_on as date) as written_on,
-        cast(_file_name as varchar) as file_name,
+        cast(_file_name as string) as file_name,
         cast(line_number as integer) as line_number,
         _extracted_at as extracted_at,
-        cast(_batch_id as varchar) as batch_id
+        cast(_batch_id as string) as batch_id
     from source
 ),
 

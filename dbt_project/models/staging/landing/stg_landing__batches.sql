@@ -9,7 +9,7 @@
 */
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_where_supported(),
         incremental_strategy='delete+insert',
         unique_key=['source_name', 'stream', 'batch_id']
     )
@@ -17,32 +17,32 @@
 
 {% for landed in var('scorecard_provenance_streams') %}
     select
-        cast(landed._source as varchar) as source_name,
-        cast('{{ landed.stream }}' as varchar) as stream,
-        cast(landed._batch_id as varchar) as batch_id,
+        cast(landed._source as string) as source_name,
+        cast('{{ landed.stream }}' as string) as stream,
+        cast(landed._batch_id as string) as batch_id,
         min(landed._extracted_at) as extracted_at,
         cast(min(landed._window_start) as date) as window_start,
         cast(max(landed._window_end) as date) as window_end,
-        cast(min(landed._file_name) as varchar) as file_name,
+        cast(min(landed._file_name) as string) as file_name,
         count(*) as landed_rows
     from {{ source(landed.source, landed.stream) }} as landed
     {% if is_incremental() %}
         where landed._extracted_at > coalesce(
             (select max(staged.extracted_at) from {{ this }} as staged where staged.stream = '{{ landed.stream }}'),
-            cast('1970-01-01 00:00:00+00' as timestamp with time zone)
+            cast('1970-01-01 00:00:00+00' as {{ type_timestamp_tz() }})
         )
     {% endif %}
     group by landed._source, landed._batch_id
     {% if not loop.last %}union all{% endif %}
 {% else %}
     select
-        cast(null as varchar) as source_name,
-        cast(null as varchar) as stream,
-        cast(null as varchar) as batch_id,
-        cast(null as timestamp with time zone) as extracted_at,
+        cast(null as string) as source_name,
+        cast(null as string) as stream,
+        cast(null as string) as batch_id,
+        cast(null as {{ type_timestamp_tz() }}) as extracted_at,
         cast(null as date) as window_start,
         cast(null as date) as window_end,
-        cast(null as varchar) as file_name,
+        cast(null as string) as file_name,
         cast(null as bigint) as landed_rows
     where false
 {% endfor %}

@@ -1,4 +1,4 @@
 select
-    cast(kpi_id as varchar) as kpi_id,
-    cast(dimension as varchar) as dimension
+    cast(kpi_id as string) as kpi_id,
+    cast(dimension as string) as dimension
 from {{ source('scorecard_config', 'kpi_breakdowns') }}

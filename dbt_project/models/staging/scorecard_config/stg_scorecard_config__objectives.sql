@@ -1,8 +1,8 @@
 select
-    cast(objective_id as varchar) as objective_id,
-    cast(perspective as varchar) as perspective,
-    cast(name as varchar) as objective_name,
-    cast(description as varchar) as description,
+    cast(objective_id as string) as objective_id,
+    cast(perspective as string) as perspective,
+    cast(name as string) as objective_name,
+    cast(description as string) as description,
     drives,
     cast(position as integer) as position
 from {{ source('scorecard_config', 'objectives') }}

@@ -1,6 +1,6 @@
 select
-    cast(source_name as varchar) as source_name,
-    cast(source_type as varchar) as source_type,
+    cast(source_name as string) as source_name,
+    cast(source_type as string) as source_type,
     cast(start_date as date) as start_date,
     cast(lookback_days as integer) as lookback_days,
     cast(daily_completeness as boolean) as daily_completeness,
