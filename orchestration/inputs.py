@@ -186,6 +186,8 @@ class PublishInputs:
             "config": config_hash(config),
             # staged local dates depend on it: incremental models cannot carry them over
             "timezone": config.timezone,
+            # the warehouse file holds another engine's export, not DuckDB's incremental state
+            "engine": config.engine.type,
             "dbt_project": dbt_project_hash(),
             "code": code_version(),
             "streams": None if streams is None else sorted(streams),
@@ -292,6 +294,8 @@ def incremental_basis(record: dict | None, inputs: dict) -> str | None:
         return "the recorded publish does not name its business time zone (an earlier version)"
     if record["timezone"] != inputs.get("timezone"):
         return "the business time zone changed"
+    if record.get("engine", "duckdb") != inputs.get("engine", "duckdb"):
+        return "the engine changed"
     now = inputs["landing"]
     for rel, stamp in record.get("landing", {}).items():
         if now.get(rel) != stamp:
