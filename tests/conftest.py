@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parents[1]
 SCORECARD = Path(sys.executable).parent / "scorecard"
@@ -36,6 +39,20 @@ STAR_TABLES = {
     "kpi_actions",
     "status_changes",
 }
+
+
+def pytest_configure(config):
+    """pytest-xdist hands tests out in chunks of many by default (`--dist load`): a chunk of
+    end-to-end tests given to one worker early leaves the other idle at the end. One test at a
+    time (its `--maxschedchunk 1`), the slow tests first: whichever worker is free takes the
+    next one, and the quick ones even out the finish. An explicit --maxschedchunk wins."""
+    if getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow (end-to-end) tests first, each group in collection order: see pytest_configure."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def run_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int = 600):
@@ -87,28 +104,63 @@ def published_tables(serving: Path) -> dict[str, list[tuple]]:
         }
 
 
+def _once_per_session(
+    tmp_path_factory, name: str, build: Callable[[Path], subprocess.CompletedProcess]
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """A workspace built once for the whole test session: under pytest-xdist each worker has
+    its own session fixtures, so the first worker to ask builds it (the others wait on a file
+    lock) in the session's shared temporary folder, and every worker reads the same one."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder all workers' temporary folders are in
+    workspace, record = root / name, root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if not record.exists():
+            shutil.rmtree(workspace, ignore_errors=True)  # a build that died half-way
+            workspace.mkdir()
+            result = build(workspace)
+            record.write_text(
+                json.dumps(
+                    {
+                        "args": result.args,
+                        "returncode": result.returncode,
+                        "stdout": result.stdout,
+                        "stderr": result.stderr,
+                    }
+                ),
+                encoding="utf-8",
+            )
+        return workspace, subprocess.CompletedProcess(
+            **json.loads(record.read_text(encoding="utf-8"))
+        )
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """One demo run shared by the read-only end-to-end tests."""
-    workspace = tmp_path_factory.mktemp("demo")
-    result = run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), cwd=workspace)
-    return workspace, result
+    """One demo run shared by the read-only end-to-end tests (and copied by `demo_copy`)."""
+    return _once_per_session(
+        tmp_path_factory,
+        "demo",
+        lambda workspace: run_cli("run", "--demo", "--as-of", AS_OF.isoformat(), cwd=workspace),
+    )
 
 
 @pytest.fixture(scope="session")
 def social_run(tmp_path_factory):
     """One run of the Social Media Scorecard demo, shared by the tests that read it."""
-    workspace = tmp_path_factory.mktemp("social")
-    result = run_cli(
-        "run",
-        "--demo",
-        "--config",
-        str(DEMO_DIR / "social_media_scorecard.yml"),
-        "--as-of",
-        AS_OF.isoformat(),
-        cwd=workspace,
+    return _once_per_session(
+        tmp_path_factory,
+        "social",
+        lambda workspace: run_cli(
+            "run",
+            "--demo",
+            "--config",
+            str(DEMO_DIR / "social_media_scorecard.yml"),
+            "--as-of",
+            AS_OF.isoformat(),
+            cwd=workspace,
+        ),
     )
-    return workspace, result
 
 
 @pytest.fixture
