@@ -84,29 +84,8 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     assert f"Scorecard (unchanged): {serving}" in again.stdout
     assert "Scorecard published" not in again.stdout
     assert f"Scorecard report: {(demo_copy / PAGE).resolve()}" in again.stdout
-    # the same run for a log shipper: every stderr line a JSON object, the outcome on stdout
-    args = ("run", "--demo", "--config", "scorecard.yml", "--as-of", day)
-    shipped = run_cli("--log-format", "json", *args, cwd=demo_copy)
-    assert shipped.returncode == 0, shipped.stderr[-3000:]
-    lines = [json.loads(line) for line in shipped.stderr.splitlines() if line.strip()]
-    events = {(line["event"], line.get("step")) for line in lines}
-    assert ("step_success", "land_website") in events
-    assert ("step_skipped", "serving__scorecard") in events
-    assert any(e == "notice" for e, _ in events)  # the up-to-date notice
-    assert all(line["run_id"] == lines[0]["run_id"] for line in lines if "run_id" in line)
-    outcome = json.loads(shipped.stdout)
-    assert outcome["published"] and outcome["up_to_date"] and outcome["serving"] == str(serving)
-    # --quiet: no progress, only where the scorecard is
-    quiet = run_cli("--quiet", *args, cwd=demo_copy)
-    assert quiet.returncode == 0, quiet.stderr[-3000:]
-    assert "▶" not in quiet.stderr and "Marketing Scorecard —" not in quiet.stderr
-    assert f"Scorecard (unchanged): {serving}" in quiet.stdout
-    # --verbose: what the steps say, under their progress lines
-    verbose = run_cli("--verbose", *args, cwd=demo_copy)
-    assert verbose.returncode == 0, verbose.stderr[-3000:]
-    assert "▶ land_website" in verbose.stderr
-    assert len(verbose.stderr.splitlines()) > len(again.stderr.splitlines())
-    assert publishes(demo_copy) == count and snapshot(demo_copy) == files
+    # (the same up-to-date outcome in JSON, --quiet and --verbose: on later runs of this test
+    # and the next, not on runs of their own)
 
     # a BI server (another process) keeps its connections open across the next publish
     bi = subprocess.Popen(
@@ -121,7 +100,8 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     (demo_copy / "data/demo/inbox/manual/extra.csv").write_text(
         "date,metric,value\n2026-11-02,training_hours,3\n", encoding="utf-8"
     )
-    assert rebuilt(run(demo_copy, "--as-of", day), demo_copy, count)
+    sheet = run(demo_copy, "--as-of", day)
+    assert rebuilt(sheet, demo_copy, count)
     assert snapshot(demo_copy) != files
     # the connection to the serving file still reads the file it opened (the old scorecard);
     # the one to the live views file reads the new scorecard with its next query
@@ -135,10 +115,26 @@ def test_nothing_new_skips_the_rebuild_and_new_data_or_a_new_day_rebuilds(demo_c
     assert now != hours  # the sheet's 2 November row speaks for that day now
     assert held_after == [[hours]] and live_after == [[now]]
 
-    # the next day (provisional and complete periods move): rebuilt, then up to date again
+    # the next day (provisional and complete periods move): rebuilt, then up to date again.
+    # --verbose: what the steps say, under their progress lines (more than the run before
+    # it printed, though that one rebuilt too)
     next_day = (AS_OF + timedelta(days=1)).isoformat()
-    assert rebuilt(run(demo_copy, "--as-of", next_day), demo_copy, count + 1)
-    assert not rebuilt(run(demo_copy, "--as-of", next_day), demo_copy, count + 2)
+    verbose = run_cli("--verbose", "run", "--demo", "--config", "scorecard.yml",
+                      "--as-of", next_day, cwd=demo_copy)  # fmt: skip
+    assert rebuilt(verbose, demo_copy, count + 1)
+    assert "▶ land_website" in verbose.stderr
+    assert "✓ land_website" in sheet.stderr and "    land_website: " not in sheet.stderr
+    assert "    land_website: " in verbose.stderr  # a step's own log line
+    assert len(verbose.stderr.splitlines()) > len(sheet.stderr.splitlines())
+    # --quiet: no progress, only where the scorecard is (unchanged: up to date)
+    files = snapshot(demo_copy)
+    quiet = run_cli("--quiet", "run", "--demo", "--config", "scorecard.yml",
+                    "--as-of", next_day, cwd=demo_copy)  # fmt: skip
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert "▶" not in quiet.stderr and "Marketing Scorecard —" not in quiet.stderr
+    assert f"Scorecard (unchanged): {serving}" in quiet.stdout
+    assert publishes(demo_copy) == count + 2 and snapshot(demo_copy) == files
+    assert (newest_run(demo_copy) / "up_to_date.json").exists()
 
 
 def test_a_changed_config_a_failed_run_and_full_refresh_rebuild(demo_copy):
@@ -167,4 +163,20 @@ def test_a_changed_config_a_failed_run_and_full_refresh_rebuild(demo_copy):
     assert rebuilt(after, demo_copy, count + 2)
     reason = json.loads((newest_run(demo_copy) / "inputs.json").read_text())["rebuild_because"]
     assert reason == "the previous run did not finish with a publish"
-    assert not rebuilt(run(demo_copy, "--as-of", day), demo_copy, count + 3)
+
+    # up to date again, the run told to log for a log shipper: every stderr line a JSON
+    # object, the outcome on stdout
+    files = snapshot(demo_copy)
+    shipped = run_cli("--log-format", "json", "run", "--demo", "--config", "scorecard.yml",
+                      "--as-of", day, cwd=demo_copy)  # fmt: skip
+    assert not rebuilt(shipped, demo_copy, count + 3)
+    assert publishes(demo_copy) == count + 3 and snapshot(demo_copy) == files
+    lines = [json.loads(line) for line in shipped.stderr.splitlines() if line.strip()]
+    events = {(line["event"], line.get("step")) for line in lines}
+    assert ("step_success", "land_website") in events
+    assert ("step_skipped", "serving__scorecard") in events
+    assert any(e == "notice" for e, _ in events)  # the up-to-date notice
+    assert all(line["run_id"] == lines[0]["run_id"] for line in lines if "run_id" in line)
+    outcome = json.loads(shipped.stdout)
+    serving = str((demo_copy / SERVING).resolve())
+    assert outcome["published"] and outcome["up_to_date"] and outcome["serving"] == serving
