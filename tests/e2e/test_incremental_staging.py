@@ -13,6 +13,7 @@ import yaml
 
 from orchestration.project import DBT_PROJECT_DIR
 from tests.conftest import AS_OF, DEMO_DIR, newest_run, published_tables, run_cli
+from tests.e2e.test_explain import after_the_next_night_the_lookback_days_come_from_the_new_batch
 
 pytestmark = pytest.mark.slow
 WAREHOUSE = "data/demo/warehouse.duckdb"
@@ -81,6 +82,8 @@ def test_the_next_night_builds_incrementally_and_matches_a_full_rebuild(demo_cop
     assert ghosts(demo_copy, "count") == 1  # not rebuilt from all of landing
     assert ghosts(demo_copy, "remove") == 0
     incremental, published = staged(demo_copy), published_tables(demo_copy / SERVING)
+    # `scorecard explain` says which of the night's two GA4 batches each day came from
+    after_the_next_night_the_lookback_days_come_from_the_new_batch(demo_copy)
 
     invocation_folders = set((DBT_PROJECT_DIR / "target").glob("dbt_build-*"))
     rebuilt = run_cli("run", "--demo", "--full-refresh", "--as-of", night, cwd=demo_copy)
