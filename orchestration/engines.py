@@ -58,6 +58,11 @@ def dbt_engine_environment(config) -> dict[str, str]:
         env["SCORECARD_CONFIG_DIR"] = engine.config_uri
     if engine.method == "session":
         env["SCORECARD_SPARK_CONF"] = repr(session_conf(engine, warehouse))
+        # dbt's events reach dagster-dbt as JSON lines on a pipe the JVM shares: written one
+        # line at a time (not in 8 KB blocks that split lines), a line the JVM prints at start
+        # (its module warning) falls between two events instead of inside one
+        env["PYTHONUNBUFFERED"] = "1"
+        env["PYTHONWARNINGS"] = "ignore::FutureWarning"
     else:
         env["SCORECARD_SPARK_HOST"] = engine.host or ""
         default_port = 10000 if engine.method == "thrift" else 443
@@ -80,9 +85,12 @@ def session_conf(engine: SparkEngine, warehouse: Path) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true"
         ),
+        # Spark's own log to a file: nothing from the JVM may reach the console (LOG4J)
         "spark.driver.extraJavaOptions": (
             f"-Dderby.system.home={folder} -Dlog4j2.configurationFile=file:{LOG4J}"
+            f" -Dscorecard.spark.log={folder / 'logs' / 'spark.log'}"
         ),
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": "4g",
         "spark.ui.enabled": "false",
         # a scorecard's tables are small per model: few partitions beat the default 200
