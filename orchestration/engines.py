@@ -69,7 +69,10 @@ def dbt_engine_environment(config) -> dict[str, str]:
         env["SCORECARD_SPARK_PORT"] = str(engine.port or default_port)
         env["SCORECARD_SPARK_USER"] = engine.user or ""
         env["SCORECARD_SPARK_CLUSTER"] = engine.cluster or ""
-        env["SCORECARD_SPARK_ENDPOINT"] = engine.endpoint or ""
+        env["SCORECARD_SPARK_ORGANIZATION"] = engine.organization
+        env["SCORECARD_SPARK_AUTH"] = engine.auth or "NONE"
+        env["SCORECARD_SPARK_KERBEROS_SERVICE"] = engine.kerberos_service_name or ""
+        env["SCORECARD_SPARK_USE_SSL"] = str(engine.use_ssl)  # dbt's as_bool reads True/False
         if engine.token:
             env["SCORECARD_SPARK_TOKEN"] = resolve_secret(engine.token, key="engine.token")
     return env

@@ -40,11 +40,8 @@ def test_duckdb_is_the_default_and_spark_has_a_shorthand(tmp_path):
     ("engine", "message"),
     [
         ({"type": "spark", "method": "thrift"}, "needs `host:`"),
-        ({"type": "spark", "method": "http", "host": "h", "endpoint": "e"}, "token: env:NAME"),
-        (
-            {"type": "spark", "method": "http", "host": "h", "token": "env:T"},
-            "one of `cluster:` or `endpoint:`",
-        ),
+        ({"type": "spark", "method": "http", "host": "h", "cluster": "c"}, "token: env:NAME"),
+        ({"type": "spark", "method": "http", "host": "h", "token": "env:T"}, "needs `cluster:`"),
         (
             {"type": "spark", "method": "thrift", "host": "h", "landing_uri": "s3://b/l"},
             "config_uri",
@@ -86,7 +83,7 @@ def test_a_databricks_token_is_read_from_its_variable_for_dbt_only(tmp_path, mon
     monkeypatch.setenv("DBX_TOKEN", "dapi-canary-0042")
     engine = {
         "type": "spark", "method": "http", "host": "dbc-1.cloud.databricks.com",
-        "endpoint": "abc", "token": "env:DBX_TOKEN", "landing_uri": "s3://b/landing",
+        "cluster": "0123-456", "token": "env:DBX_TOKEN", "landing_uri": "s3://b/landing",
         "config_uri": "s3://b/config", "export_uri": "s3://b/export",
     }  # fmt: skip
     cfg = config(tmp_path, engine)
@@ -94,6 +91,7 @@ def test_a_databricks_token_is_read_from_its_variable_for_dbt_only(tmp_path, mon
     env = dbt_engine_environment(cfg)
     assert env["SCORECARD_SPARK_TOKEN"] == "dapi-canary-0042"
     assert env["SCORECARD_SPARK_PORT"] == "443"
+    assert env["SCORECARD_SPARK_CLUSTER"] == "0123-456"
     assert env["SCORECARD_LANDING_DIR"] == "s3://b/landing"
     assert env["SCORECARD_CONFIG_DIR"] == "s3://b/config"
     assert env["SCORECARD_ENGINE_EXPORT"] == "s3://b/export"
