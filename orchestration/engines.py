@@ -30,10 +30,6 @@ class ExportMissing(RuntimeError):
     pass
 
 
-def engine_name(config) -> str:
-    return config.engine.type
-
-
 def uses_spark(config) -> bool:
     return isinstance(config.engine, SparkEngine)
 
